@@ -1,0 +1,205 @@
+// Package config reads the service's settings from the environment.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Environments APP_ENV accepts.
+const (
+	Development = "development"
+	Production  = "production"
+	Test        = "test"
+)
+
+// MinSecretBytes is the shortest JWT_SECRET accepted: HS256 wants a key at
+// least as long as its 256-bit output.
+const MinSecretBytes = 32
+
+// Config is every setting of the service. Each field names its variable.
+type Config struct {
+	Env                string        `env:"APP_ENV" envDefault:"development"`
+	HTTPAddr           string        `env:"HTTP_ADDR" envDefault:":8080"`
+	DatabaseURL        string        `env:"DATABASE_URL"`
+	DataDir            string        `env:"DATA_DIR" envDefault:"./data"`
+	JWTSecret          string        `env:"JWT_SECRET"`
+	JWTPreviousSecrets []string      `env:"JWT_PREVIOUS_SECRETS" envSeparator:","`
+	AdminEmail         string        `env:"ADMIN_EMAIL"`
+	AdminPassword      string        `env:"ADMIN_PASSWORD"`
+	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
+	DBMaxConns         int           `env:"DB_MAX_CONNS" envDefault:"20"`
+	LogLevel           string        `env:"LOG_LEVEL" envDefault:"info"`
+	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	HashConcurrency    int           `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"4"`
+}
+
+// Load reads the configuration from environ (KEY=value pairs, as os.Environ
+// returns) and checks every value. The error is one line naming the variable.
+func Load(environ []string) (Config, error) {
+	vars := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	var c Config
+	if err := env.ParseWithOptions(&c, env.Options{Environment: vars}); err != nil {
+		return c, describeParseError(err)
+	}
+	return c, c.validate()
+}
+
+// describeParseError names the variable behind a parse error; the library
+// names only the struct field.
+func describeParseError(err error) error {
+	var pe env.ParseError
+	if errors.As(err, &pe) {
+		if f, ok := reflect.TypeOf(Config{}).FieldByName(pe.Name); ok {
+			key, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+			return fmt.Errorf("config: %s: not a valid %s: %v", key, pe.Type, pe.Err)
+		}
+	}
+	return fmt.Errorf("config: %w", err)
+}
+
+func (c *Config) validate() error {
+	bad := func(key, format string, args ...any) error {
+		return fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...))
+	}
+	switch c.Env {
+	case Development, Production, Test:
+	default:
+		return bad("APP_ENV", "must be development, production or test, not %q", c.Env)
+	}
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+		return bad("HTTP_ADDR", "must be host:port or :port, not %q", c.HTTPAddr)
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return bad("DATABASE_URL", "must be a postgres:// URL")
+		}
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < MinSecretBytes {
+		return bad("JWT_SECRET", "must be at least %d characters", MinSecretBytes)
+	}
+	for _, s := range c.JWTPreviousSecrets {
+		if len(s) < MinSecretBytes {
+			return bad("JWT_PREVIOUS_SECRETS", "each secret must be at least %d characters", MinSecretBytes)
+		}
+	}
+	if c.Env == Production {
+		if c.JWTSecret == "" {
+			return bad("JWT_SECRET", "is required when APP_ENV=production")
+		}
+		if c.DatabaseURL == "" {
+			return bad("DATABASE_URL", "is required when APP_ENV=production")
+		}
+	}
+	if c.AdminEmail != "" {
+		if _, err := mail.ParseAddress(c.AdminEmail); err != nil {
+			return bad("ADMIN_EMAIL", "is not an email address")
+		}
+		if c.AdminPassword == "" {
+			return bad("ADMIN_PASSWORD", "is required with ADMIN_EMAIL")
+		}
+	} else if c.AdminPassword != "" {
+		return bad("ADMIN_EMAIL", "is required with ADMIN_PASSWORD")
+	}
+	for _, o := range c.CORSAllowedOrigins {
+		if o == "*" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return bad("CORS_ALLOWED_ORIGINS", "%q is not an origin such as https://app.example.com", o)
+		}
+	}
+	if c.DBMaxConns < 2 || c.DBMaxConns > 500 {
+		return bad("DB_MAX_CONNS", "must be between 2 and 500")
+	}
+	if c.HashConcurrency < 1 || c.HashConcurrency > 64 {
+		return bad("PASSWORD_HASH_CONCURRENCY", "must be between 1 and 64")
+	}
+	if c.ShutdownTimeout <= 0 {
+		return bad("SHUTDOWN_TIMEOUT", "must be positive")
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return bad("LOG_LEVEL", "must be debug, info, warn or error")
+	}
+	return nil
+}
+
+// SlogLevel is LOG_LEVEL as a slog level.
+func (c *Config) SlogLevel() slog.Level {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.LogLevel))
+	return lvl
+}
+
+// EnsureJWTSecret fills a missing JWT_SECRET outside production with a random
+// one kept in DataDir, so tokens survive restarts of a development server.
+func (c *Config) EnsureJWTSecret(log *slog.Logger) error {
+	if c.JWTSecret != "" {
+		return nil
+	}
+	if c.Env == Production {
+		return errors.New("config: JWT_SECRET: is required when APP_ENV=production")
+	}
+	secret, created, err := fileSecret(filepath.Join(c.DataDir, "jwt_secret"))
+	if err != nil {
+		return fmt.Errorf("config: JWT_SECRET: %w", err)
+	}
+	if created {
+		log.Warn("JWT_SECRET is not set: generated one and stored it in the data folder; set JWT_SECRET in production", "path", filepath.Join(c.DataDir, "jwt_secret"))
+	} else {
+		log.Warn("JWT_SECRET is not set: using the one stored in the data folder", "path", filepath.Join(c.DataDir, "jwt_secret"))
+	}
+	c.JWTSecret = secret
+	return nil
+}
+
+// fileSecret reads the secret at path, or creates it with 0600 permissions.
+func fileSecret(path string) (secret string, created bool, err error) {
+	if b, err := os.ReadFile(path); err == nil {
+		s := strings.TrimSpace(string(b))
+		if len(s) < MinSecretBytes {
+			return "", false, fmt.Errorf("%s holds a secret shorter than %d characters", path, MinSecretBytes)
+		}
+		return s, false, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", false, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", false, err
+	}
+	raw := make([]byte, 48)
+	if _, err := rand.Read(raw); err != nil {
+		return "", false, err
+	}
+	s := base64.RawURLEncoding.EncodeToString(raw)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", false, err
+	}
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return "", false, err
+	}
+	return s, true, f.Close()
+}

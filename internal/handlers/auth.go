@@ -1,0 +1,142 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ketacare/api/internal/api"
+	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/store"
+)
+
+// errBadLogin is the single answer to a failed login, whether or not the
+// email exists.
+var errBadLogin = apperr.New(apperr.Unauthorized, "The email or password is incorrect.")
+
+// Register creates a patient account and signs it in.
+func (s *Server) Register(ctx context.Context, req api.RegisterRequestObject) (api.RegisterResponseObject, error) {
+	b := req.Body
+	if err := auth.CheckPolicy("password", b.Password); err != nil {
+		return nil, err
+	}
+	u, err := s.createAccount(ctx, string(b.Email), b.DisplayName, b.Password, models.RolePatient, nil)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := s.issueTokens(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return api.Register201JSONResponse(tokens), nil
+}
+
+// createAccount hashes the password and stores a new user.
+func (s *Server) createAccount(ctx context.Context, email, name, password, role string, profession *string) (models.User, error) {
+	hash, err := s.Hasher.Hash(ctx, password)
+	if err != nil {
+		return models.User{}, err
+	}
+	u := models.User{Email: email, DisplayName: name, Role: role, Profession: profession, PasswordHash: hash}
+	return u, s.Store.CreateUser(ctx, &u)
+}
+
+// Login checks the password and returns a new token pair.
+func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.LoginResponseObject, error) {
+	u, err := s.Store.UserByEmail(ctx, req.Body.Email)
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return nil, err
+	}
+	// An unknown email is checked against a dummy hash, so it costs the same
+	// time as a wrong password and the answer cannot tell them apart.
+	ok, err := s.Hasher.Verify(ctx, req.Body.Password, u.PasswordHash)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errBadLogin
+	}
+	tokens, err := s.issueTokens(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	return api.Login200JSONResponse(tokens), nil
+}
+
+// RefreshToken rotates a refresh token into a new pair.
+func (s *Server) RefreshToken(ctx context.Context, req api.RefreshTokenRequestObject) (api.RefreshTokenResponseObject, error) {
+	token, hash := auth.NewRefreshToken()
+	next := models.RefreshToken{TokenHash: hash, ExpiresAt: store.Now().Add(auth.RefreshTokenTTL)}
+	u, err := s.Store.RotateRefreshToken(ctx, auth.HashRefreshToken(req.Body.RefreshToken), &next)
+	if err != nil {
+		return nil, err
+	}
+	access, err := s.Signer.Issue(u.ID, u.Role)
+	if err != nil {
+		return nil, err
+	}
+	return api.RefreshToken200JSONResponse(tokenPair(access, token, u)), nil
+}
+
+// Logout revokes the refresh token's whole family.
+func (s *Server) Logout(ctx context.Context, req api.LogoutRequestObject) (api.LogoutResponseObject, error) {
+	if err := s.Store.RevokeRefreshFamily(ctx, auth.HashRefreshToken(req.Body.RefreshToken)); err != nil {
+		return nil, err
+	}
+	return api.Logout204Response{}, nil
+}
+
+// issueTokens starts a new refresh-token family for u and returns the pair.
+func (s *Server) issueTokens(ctx context.Context, u models.User) (api.AuthTokens, error) {
+	access, err := s.Signer.Issue(u.ID, u.Role)
+	if err != nil {
+		return api.AuthTokens{}, err
+	}
+	token, hash := auth.NewRefreshToken()
+	rt := models.RefreshToken{UserID: u.ID, TokenHash: hash, ExpiresAt: store.Now().Add(auth.RefreshTokenTTL)}
+	if err := s.Store.CreateRefreshToken(ctx, &rt); err != nil {
+		return api.AuthTokens{}, err
+	}
+	return tokenPair(access, token, u), nil
+}
+
+func tokenPair(access, refresh string, u models.User) api.AuthTokens {
+	return api.AuthTokens{
+		AccessToken:      access,
+		TokenType:        api.Bearer,
+		ExpiresIn:        int(auth.AccessTokenTTL / time.Second),
+		RefreshToken:     refresh,
+		RefreshExpiresIn: int(auth.RefreshTokenTTL / time.Second),
+		User:             toUser(u),
+	}
+}
+
+// EnsureAdmin creates the first admin from ADMIN_EMAIL and ADMIN_PASSWORD
+// when the clinic has no admin yet. It reports whether it created one.
+func EnsureAdmin(ctx context.Context, st *store.Store, h *auth.Hasher, email, password string) (bool, error) {
+	if email == "" {
+		return false, nil
+	}
+	exists, err := st.AdminExists(ctx)
+	if err != nil || exists {
+		return false, err
+	}
+	if err := auth.CheckPolicy("ADMIN_PASSWORD", password); err != nil {
+		var ae *apperr.Error
+		if errors.As(err, &ae) && len(ae.Fields) > 0 {
+			return false, errors.New("config: ADMIN_PASSWORD: " + ae.Fields[0].Reason)
+		}
+		return false, err
+	}
+	hash, err := h.Hash(ctx, password)
+	if err != nil {
+		return false, err
+	}
+	u := models.User{Email: email, DisplayName: "Clinic admin", Role: models.RoleAdmin, PasswordHash: hash}
+	if err := st.CreateUser(ctx, &u); err != nil {
+		return false, err
+	}
+	return true, nil
+}

@@ -1,0 +1,45 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/ketacare/api/internal/api"
+	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/store"
+)
+
+// CreateClinician creates a clinician account (admins only, by x-roles).
+func (s *Server) CreateClinician(ctx context.Context, req api.CreateClinicianRequestObject) (api.CreateClinicianResponseObject, error) {
+	b := req.Body
+	if err := auth.CheckPolicy("password", b.Password); err != nil {
+		return nil, err
+	}
+	prof := string(b.Profession)
+	u, err := s.createAccount(ctx, string(b.Email), b.DisplayName, b.Password, models.RoleClinician, &prof)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateClinician201JSONResponse(toUser(u)), nil
+}
+
+// ListClinicians lists the clinic's clinicians (admins only, by x-roles).
+func (s *Server) ListClinicians(ctx context.Context, req api.ListCliniciansRequestObject) (api.ListCliniciansResponseObject, error) {
+	users, next, err := s.Store.ListUsers(ctx, models.RoleClinician, page(req.Params.Limit, req.Params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return api.ListClinicians200JSONResponse{Items: toUsers(users), NextCursor: next}, nil
+}
+
+// page turns the list parameters into a store page, with the default size.
+func page(limit *int, cursor *string) store.Page {
+	p := store.Page{Limit: 50}
+	if limit != nil {
+		p.Limit = *limit
+	}
+	if cursor != nil {
+		p.Cursor = *cursor
+	}
+	return p
+}

@@ -1,0 +1,49 @@
+// Package handlers is the HTTP layer: the Echo router, the middleware that
+// holds requests to the OpenAPI contract, and the implementation of the
+// generated strict server interface.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/ketacare/api/internal/api"
+	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/store"
+)
+
+// Deps are what the handlers need.
+type Deps struct {
+	Store  *store.Store
+	Signer *auth.Signer
+	Hasher *auth.Hasher
+	Log    *slog.Logger
+	// Spec is the raw OpenAPI document, served at /openapi.yaml.
+	Spec []byte
+	// CORSAllowedOrigins lists the browser origins allowed to call the API.
+	CORSAllowedOrigins []string
+	// RequestTimeout bounds the work of one request.
+	RequestTimeout time.Duration
+}
+
+// Server implements the generated strict server interface.
+type Server struct {
+	Deps
+	doc *openapi3.T
+}
+
+var _ api.StrictServerInterface = (*Server)(nil)
+
+// caller returns the authenticated caller. The contract middleware has
+// already rejected unauthenticated calls to operations that need one.
+func caller(ctx context.Context) (auth.Identity, error) {
+	id, ok := auth.FromContext(ctx)
+	if !ok {
+		return id, apperr.New(apperr.Unauthorized, "Authentication is required.")
+	}
+	return id, nil
+}

@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/ketacare/api/internal/api"
+	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/store"
+)
+
+// GetMe returns the signed-in user.
+func (s *Server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMeResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.Store.UserByID(ctx, id.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetMe200JSONResponse(toUser(u)), nil
+}
+
+// UpdateMe changes the signed-in user's display name or timezone.
+func (s *Server) UpdateMe(ctx context.Context, req api.UpdateMeRequestObject) (api.UpdateMeResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if tz := req.Body.Timezone; tz != nil {
+		if err := checkTimezone("timezone", *tz); err != nil {
+			return nil, err
+		}
+	}
+	u, err := s.Store.UpdateUser(ctx, id.UserID, store.UserChanges{DisplayName: req.Body.DisplayName, Timezone: req.Body.Timezone})
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateMe200JSONResponse(toUser(u)), nil
+}
+
+// checkTimezone accepts IANA zone names only; "Local" and "" would silently
+// mean the server's zone.
+func checkTimezone(field, tz string) error {
+	if tz == "Local" || tz == "" {
+		return apperr.Field(field, "is not an IANA time zone name")
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return apperr.Field(field, "is not an IANA time zone name")
+	}
+	return nil
+}

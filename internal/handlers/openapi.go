@@ -1,0 +1,250 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/mail"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/labstack/echo/v4"
+
+	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/auth"
+)
+
+func init() {
+	openapi3.DefineStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`))
+	openapi3.DefineStringFormatCallback("email", func(s string) error {
+		a, err := mail.ParseAddress(s)
+		if err != nil || a.Address != s {
+			return errors.New("is not an email address")
+		}
+		return nil
+	})
+}
+
+// LoadSpec parses and checks the OpenAPI document.
+func LoadSpec(data []byte) (*openapi3.T, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("load openapi spec: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("invalid openapi spec: %w", err)
+	}
+	return doc, nil
+}
+
+// NewSpecRouter returns a router matching requests to the spec's operations.
+// The spec's servers are cleared so that paths match whatever host the API
+// is reached at.
+func NewSpecRouter(doc *openapi3.T) (routers.Router, error) {
+	clone := *doc
+	clone.Servers = nil
+	return gorillamux.NewRouter(&clone)
+}
+
+// contractMiddleware holds every request to the contract before a handler sees
+// it: the path and method must be an operation, the caller must satisfy its
+// security and x-roles, and parameters and body must match their schemas.
+type contractMiddleware struct {
+	router routers.Router
+	signer *auth.Signer
+}
+
+func (m *contractMiddleware) handle(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		route, params, err := m.router.FindRoute(req)
+		if err != nil {
+			if errors.Is(err, routers.ErrMethodNotAllowed) {
+				return echo.ErrMethodNotAllowed
+			}
+			return echo.ErrNotFound
+		}
+		op := route.Operation
+		if requiresAuth(route) {
+			id, err := m.authenticate(req)
+			if err != nil {
+				return err
+			}
+			if err := checkRole(op, id.Role); err != nil {
+				return err
+			}
+			req = req.WithContext(auth.WithIdentity(req.Context(), id))
+			c.SetRequest(req)
+		}
+		if op.RequestBody != nil {
+			if err := checkBody(req, op.RequestBody.Value); err != nil {
+				return err
+			}
+		}
+		in := &openapi3filter.RequestValidationInput{
+			Request:    req,
+			PathParams: params,
+			Route:      route,
+			Options: &openapi3filter.Options{
+				MultiError:         true,
+				KeepValidatedValue: true,
+				AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+			},
+		}
+		if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+			return validationError(err)
+		}
+		return next(c)
+	}
+}
+
+func requiresAuth(route *routers.Route) bool {
+	sec := route.Spec.Security
+	if route.Operation.Security != nil {
+		sec = *route.Operation.Security
+	}
+	return len(sec) > 0
+}
+
+// authenticate verifies the bearer token of req.
+func (m *contractMiddleware) authenticate(req *http.Request) (auth.Identity, error) {
+	h := req.Header.Get(echo.HeaderAuthorization)
+	scheme, token, ok := strings.Cut(h, " ")
+	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return auth.Identity{}, apperr.New(apperr.Unauthorized, "Authentication is required: send an access token as 'Authorization: Bearer <token>'.")
+	}
+	return m.signer.Verify(strings.TrimSpace(token))
+}
+
+// checkRole enforces the operation's x-roles: the roles allowed to call it.
+func checkRole(op *openapi3.Operation, role string) error {
+	raw, ok := op.Extensions["x-roles"].([]any)
+	if !ok {
+		return nil
+	}
+	for _, r := range raw {
+		if r == role {
+			return nil
+		}
+	}
+	names := make([]string, 0, len(raw))
+	for _, r := range raw {
+		names = append(names, fmt.Sprint(r))
+	}
+	return apperr.New(apperr.Forbidden, "This operation is for %s accounts only.", strings.Join(names, " and "))
+}
+
+// checkBody answers 415 for a body that is not in a declared media type,
+// and 413 for one over the limit, before the validator reads it.
+func checkBody(req *http.Request, body *openapi3.RequestBody) error {
+	ct := req.Header.Get(echo.HeaderContentType)
+	if ct == "" && req.ContentLength == 0 && !body.Required {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || body.Content.Get(mt) == nil {
+		types := make([]string, 0, len(body.Content))
+		for t := range body.Content {
+			types = append(types, t)
+		}
+		slices.Sort(types)
+		return apperr.New(apperr.UnsupportedType, "Send the body as %s.", strings.Join(types, " or "))
+	}
+	data, err := io.ReadAll(req.Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
+			return he
+		}
+		return apperr.New(apperr.Invalid, "The request body could not be read.")
+	}
+	req.Body = io.NopCloser(bytes.NewReader(data))
+	return nil
+}
+
+// validationError turns the validator's findings into a 400 listing each
+// invalid field with its reason.
+func validationError(err error) error {
+	var fields []apperr.FieldError
+	var walk func(error)
+	walk = func(err error) {
+		// Match the error itself, not its chain: a RequestError wraps a
+		// MultiError of schema errors and must keep its parameter name.
+		switch e := err.(type) {
+		case openapi3.MultiError:
+			for _, inner := range e {
+				walk(inner)
+			}
+		case *openapi3filter.RequestError:
+			prefix := ""
+			if e.Parameter != nil {
+				prefix = e.Parameter.In + "." + e.Parameter.Name
+			}
+			if inner, ok := e.Err.(openapi3.MultiError); ok {
+				for _, ie := range inner {
+					fields = append(fields, fieldOf(prefix, ie, e))
+				}
+				return
+			}
+			fields = append(fields, fieldOf(prefix, e.Err, e))
+		default:
+			fields = append(fields, apperr.FieldError{Field: "request", Reason: "does not match the API contract"})
+		}
+	}
+	walk(err)
+	return apperr.Fields(fields)
+}
+
+// fieldOf names the field a validation error is about and why.
+func fieldOf(prefix string, err error, re *openapi3filter.RequestError) apperr.FieldError {
+	var se *openapi3.SchemaError
+	if errors.As(err, &se) {
+		path := se.JSONPointer()
+		reason := se.Reason
+		switch se.SchemaField {
+		case "required":
+			reason = "is required"
+		case "properties":
+			var name string
+			if _, scanErr := fmt.Sscanf(reason, "property %q is unsupported", &name); scanErr == nil {
+				path = append(path, name)
+				reason = "is not a known field"
+			}
+		}
+		return apperr.FieldError{Field: joinField(prefix, path), Reason: reason}
+	}
+	if prefix == "" {
+		prefix = "body"
+	}
+	var pe *openapi3filter.ParseError
+	if errors.As(err, &pe) {
+		return apperr.FieldError{Field: prefix, Reason: "is not valid JSON or not of the expected type"}
+	}
+	if errors.Is(err, openapi3filter.ErrInvalidRequired) || (re.Reason == "" && err == nil) {
+		return apperr.FieldError{Field: prefix, Reason: "is required"}
+	}
+	reason := re.Reason
+	if err != nil {
+		reason = err.Error()
+	}
+	return apperr.FieldError{Field: prefix, Reason: reason}
+}
+
+func joinField(prefix string, path []string) string {
+	parts := path
+	if prefix != "" {
+		parts = append([]string{prefix}, path...)
+	}
+	if len(parts) == 0 {
+		return "body"
+	}
+	return strings.Join(parts, ".")
+}

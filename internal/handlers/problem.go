@@ -1,0 +1,139 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ketacare/api/internal/api"
+	"github.com/ketacare/api/internal/apperr"
+)
+
+// problemTypePrefix starts every problem's type URI.
+const problemTypePrefix = "urn:ketacare:problem:"
+
+type problemKind struct {
+	status int
+	slug   string
+	title  string
+}
+
+// problemKinds is the one table from domain error codes to HTTP.
+var problemKinds = map[apperr.Code]problemKind{
+	apperr.Invalid:         {http.StatusBadRequest, "validation", "Invalid request"},
+	apperr.Unauthorized:    {http.StatusUnauthorized, "unauthorized", "Unauthorized"},
+	apperr.Forbidden:       {http.StatusForbidden, "forbidden", "Forbidden"},
+	apperr.NotFound:        {http.StatusNotFound, "not-found", "Not found"},
+	apperr.Conflict:        {http.StatusConflict, "conflict", "Conflict"},
+	apperr.TooLarge:        {http.StatusRequestEntityTooLarge, "payload-too-large", "Payload too large"},
+	apperr.UnsupportedType: {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
+	apperr.Unprocessable:   {http.StatusUnprocessableEntity, "unprocessable", "Unprocessable request"},
+	apperr.Unavailable:     {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
+	apperr.Internal:        {http.StatusInternalServerError, "internal", "Internal server error"},
+}
+
+// echoCodes maps the errors Echo itself raises (routing, body limit) to
+// domain codes, so they too leave as problem documents.
+var echoCodes = map[int]apperr.Code{
+	http.StatusBadRequest:            apperr.Invalid,
+	http.StatusUnauthorized:          apperr.Unauthorized,
+	http.StatusForbidden:             apperr.Forbidden,
+	http.StatusNotFound:              apperr.NotFound,
+	http.StatusRequestEntityTooLarge: apperr.TooLarge,
+	http.StatusUnsupportedMediaType:  apperr.UnsupportedType,
+	http.StatusServiceUnavailable:    apperr.Unavailable,
+}
+
+// errorHandler is Echo's HTTPErrorHandler: every error a handler or
+// middleware returns is written here, as application/problem+json.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status, p := toProblem(err)
+		if status == http.StatusInternalServerError {
+			log.ErrorContext(c.Request().Context(), "internal error", "error", err.Error(),
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+		}
+		if rid := c.Response().Header().Get(echo.HeaderXRequestID); rid != "" {
+			p.RequestID = &rid
+		}
+		h := c.Response().Header()
+		if status == http.StatusUnauthorized {
+			h.Set(echo.HeaderWWWAuthenticate, wwwAuthenticate(err))
+		}
+		h.Set(echo.HeaderContentType, "application/problem+json")
+		h.Set(echo.HeaderCacheControl, "no-store")
+		if c.Request().Method == http.MethodHead {
+			_ = c.NoContent(status)
+			return
+		}
+		_ = c.JSON(status, p)
+	}
+}
+
+// toProblem turns err into a status and a problem document that reveals
+// nothing internal.
+func toProblem(err error) (int, api.Problem) {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		if code, ok := echoCodes[he.Code]; ok {
+			err = apperr.New(code, "%s", echoMessage(he))
+		} else if he.Code == http.StatusMethodNotAllowed {
+			return he.Code, api.Problem{Type: problemTypePrefix + "method-not-allowed", Title: "Method not allowed", Status: he.Code,
+				Detail: ptr("This path does not support the method.")}
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = &apperr.Error{Code: apperr.Unavailable, Message: "The request took too long; retry later.", Err: err}
+	}
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		ae = &apperr.Error{Code: apperr.Internal}
+	}
+	kind, ok := problemKinds[ae.Code]
+	if !ok {
+		kind = problemKinds[apperr.Internal]
+	}
+	p := api.Problem{Type: problemTypePrefix + kind.slug, Title: kind.title, Status: kind.status}
+	if ae.Code != apperr.Internal && ae.Message != "" {
+		p.Detail = ptr(ae.Message)
+	}
+	if len(ae.Fields) > 0 {
+		fields := make([]api.FieldError, len(ae.Fields))
+		for i, f := range ae.Fields {
+			fields[i] = api.FieldError{Field: f.Field, Reason: f.Reason}
+		}
+		p.Errors = &fields
+	}
+	return kind.status, p
+}
+
+// echoMessage is a client-safe message for an error Echo raised.
+func echoMessage(he *echo.HTTPError) string {
+	switch he.Code {
+	case http.StatusNotFound:
+		return "No such resource."
+	case http.StatusRequestEntityTooLarge:
+		return "The request body must be at most 1 MiB."
+	}
+	if m, ok := he.Message.(string); ok {
+		return m
+	}
+	return http.StatusText(he.Code)
+}
+
+// wwwAuthenticate is the challenge sent with a 401 (RFC 6750 §3).
+func wwwAuthenticate(err error) string {
+	var ae *apperr.Error
+	if errors.As(err, &ae) && ae.Err != nil {
+		return `Bearer realm="ketacare", error="invalid_token"`
+	}
+	return `Bearer realm="ketacare"`
+}
+
+func ptr[T any](v T) *T { return &v }

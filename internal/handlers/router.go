@@ -1,0 +1,130 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/ketacare/api/internal/api"
+	"github.com/ketacare/api/internal/auth"
+)
+
+// BodyLimit is the largest request body accepted.
+const BodyLimit = "1M"
+
+// New builds the Echo instance serving the whole API.
+func New(deps Deps) (*echo.Echo, error) {
+	doc, err := LoadSpec(deps.Spec)
+	if err != nil {
+		return nil, err
+	}
+	router, err := NewSpecRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("spec router: %w", err)
+	}
+	s := &Server{Deps: deps, doc: doc}
+	contract := &contractMiddleware{router: router, signer: deps.Signer}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(deps.Log)
+	e.Use(
+		requestID,
+		middleware.RecoverWithConfig(middleware.RecoverConfig{
+			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+				deps.Log.ErrorContext(c.Request().Context(), "panic", "error", err.Error(), "stack", string(stack),
+					"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+				return err
+			},
+		}),
+		requestLogger(deps.Log),
+		securityHeaders,
+	)
+	if len(deps.CORSAllowedOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  deps.CORSAllowedOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, echo.HeaderXRequestID, "Idempotency-Key", "If-Match", "If-None-Match"},
+			ExposeHeaders: []string{echo.HeaderXRequestID, "ETag", echo.HeaderLocation, echo.HeaderRetryAfter, echo.HeaderWWWAuthenticate},
+			MaxAge:        600,
+		}))
+	}
+	e.Use(
+		middleware.BodyLimit(BodyLimit),
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		middleware.ContextTimeout(deps.RequestTimeout),
+		contract.handle,
+	)
+	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
+	return e, nil
+}
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// requestID echoes a client's X-Request-ID when it is safe to log, and
+// makes one otherwise.
+func requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		rid := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !validRequestID.MatchString(rid) {
+			rid = uuid.NewString()
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, rid)
+		return next(c)
+	}
+}
+
+// requestLogger writes one structured line per request: never a body, a
+// query string or anything else a patient wrote.
+func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogMethod: true, LogRoutePath: true, LogStatus: true, LogLatency: true, HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			attrs := []slog.Attr{
+				slog.String("method", v.Method),
+				slog.String("route", v.RoutePath),
+				slog.Int("status", v.Status),
+				slog.Float64("latency_ms", float64(v.Latency.Microseconds())/1000),
+				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
+			}
+			if id, ok := auth.FromContext(c.Request().Context()); ok {
+				attrs = append(attrs, slog.String("user_id", id.UserID.String()))
+			}
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+			}
+			log.LogAttrs(context.Background(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+// securityHeaders sets headers that keep browsers and caches from exposing
+// responses. API responses may hold health data, so nothing caches them.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		if strings.HasPrefix(c.Request().URL.Path, "/docs") {
+			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'")
+		} else {
+			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+			h.Set(echo.HeaderCacheControl, "no-store")
+		}
+		if c.Request().TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		return next(c)
+	}
+}

@@ -1,0 +1,47 @@
+// Package models holds the GORM models: one struct per table, mirroring the
+// SQL migrations in internal/store/migrations. The API never serialises these
+// directly; handlers convert them to the generated API types.
+package models
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Roles a user can have.
+const (
+	RolePatient   = "patient"
+	RoleClinician = "clinician"
+	RoleAdmin     = "admin"
+)
+
+// User is an account: a patient, a clinician or an admin.
+type User struct {
+	ID           uuid.UUID `gorm:"type:uuid;primaryKey"`
+	Email        string    // stored lower-cased, so uniqueness ignores case
+	DisplayName  string
+	Role         string
+	Profession   *string // clinicians only
+	Timezone     string
+	PasswordHash string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Version      int64
+}
+
+// RefreshToken is one single-use refresh token. Tokens minted from one login
+// share a FamilyID, so reuse of a rotated token can revoke them all.
+type RefreshToken struct {
+	ID        uuid.UUID `gorm:"type:uuid;primaryKey"`
+	UserID    uuid.UUID `gorm:"type:uuid"`
+	FamilyID  uuid.UUID `gorm:"type:uuid"`
+	TokenHash string    // SHA-256 of the token; the token itself is never stored
+	ExpiresAt time.Time
+	UsedAt    *time.Time // set when rotated
+	RevokedAt *time.Time // set by logout or reuse detection
+	CreatedAt time.Time
+}
+
+// PageKey is the position of the user in lists: newest first, id as tie-break.
+func (u User) PageKey() (time.Time, uuid.UUID) { return u.CreatedAt, u.ID }

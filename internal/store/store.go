@@ -1,0 +1,69 @@
+// Package store reads and writes the database. It speaks in models and
+// returns domain errors (apperr); it knows nothing of HTTP.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+
+	"github.com/ketacare/api/internal/apperr"
+)
+
+// Store is the application's data access, safe for concurrent use.
+type Store struct {
+	db *gorm.DB
+}
+
+// New returns a Store over db.
+func New(db *gorm.DB) *Store { return &Store{db: db} }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return &apperr.Error{Code: apperr.Unavailable, Message: "The database cannot be reached.", Err: err}
+	}
+	return nil
+}
+
+// conn returns the handle bound to ctx.
+func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// notFound is the error for a row that is missing or not the caller's.
+func notFound(what string) error {
+	return apperr.New(apperr.NotFound, "The %s does not exist.", what)
+}
+
+// translate turns driver errors GORM recognises into domain errors; conflict
+// is the client-safe message for a unique-key clash.
+func translate(err error, conflict string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return &apperr.Error{Code: apperr.Conflict, Message: conflict, Err: err}
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		return &apperr.Error{Code: apperr.Unprocessable, Message: "The request refers to a record that does not exist.", Err: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	return &apperr.Error{Code: apperr.Internal, Message: "Internal error.", Err: err}
+}
+
+// found maps GORM's missing-row error to NotFound for the named resource.
+func found(err error, what string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return notFound(what)
+	}
+	return translate(err, "")
+}
+

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/ketacare/api/internal/models"
+)
+
+// NormalizeEmail is the form emails are stored and looked up in, which makes
+// them unique without regard to case.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// CreateUser inserts u, filling its id, timestamps and version.
+func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
+	if u.ID == uuid.Nil {
+		u.ID = uuid.Must(uuid.NewV7())
+	}
+	u.Email = NormalizeEmail(u.Email)
+	if u.Timezone == "" {
+		u.Timezone = "UTC"
+	}
+	u.Version = 1
+	err := s.conn(ctx).Create(u).Error
+	return translate(err, "An account with this email already exists.")
+}
+
+// UserByID returns the user with the id.
+func (s *Store) UserByID(ctx context.Context, id uuid.UUID) (models.User, error) {
+	var u models.User
+	err := s.conn(ctx).Where("id = ?", id).Take(&u).Error
+	return u, found(err, "user")
+}
+
+// UserByEmail returns the user with the email, compared without case.
+func (s *Store) UserByEmail(ctx context.Context, email string) (models.User, error) {
+	var u models.User
+	err := s.conn(ctx).Where("email = ?", NormalizeEmail(email)).Take(&u).Error
+	return u, found(err, "user")
+}
+
+// UserChanges are the profile fields an update may set; nil leaves a field as it is.
+type UserChanges struct {
+	DisplayName *string
+	Timezone    *string
+}
+
+// UpdateUser applies the changes to the user, bumping its version, and
+// returns the user as stored.
+func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, ch UserChanges) (models.User, error) {
+	set := map[string]any{"updated_at": Now(), "version": gorm.Expr("version + 1")}
+	if ch.DisplayName != nil {
+		set["display_name"] = *ch.DisplayName
+	}
+	if ch.Timezone != nil {
+		set["timezone"] = *ch.Timezone
+	}
+	res := s.conn(ctx).Model(&models.User{}).Where("id = ?", id).Updates(set)
+	if res.Error != nil {
+		return models.User{}, translate(res.Error, "")
+	}
+	if res.RowsAffected == 0 {
+		return models.User{}, notFound("user")
+	}
+	return s.UserByID(ctx, id)
+}
+
+// ListUsers returns one page of the users with the role, newest first.
+func (s *Store) ListUsers(ctx context.Context, role string, p Page) ([]models.User, *string, error) {
+	return paginate[models.User](s.conn(ctx).Where("role = ?", role), p)
+}
+
+// AdminExists reports whether any admin account exists.
+func (s *Store) AdminExists(ctx context.Context) (bool, error) {
+	var n int64
+	err := s.conn(ctx).Model(&models.User{}).Where("role = ?", models.RoleAdmin).Limit(1).Count(&n).Error
+	return n > 0, translate(err, "")
+}
