@@ -3,6 +3,7 @@
 //	api            serve the API (the default)
 //	api serve      the same
 //	api migrate    apply database migrations and exit
+//	api healthcheck  exit 0 when the local server is ready (for containers without curl)
 package main
 
 import (
@@ -11,9 +12,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 	_ "time/tzdata" // IANA zones for patients' timezones, even on images without them
 
 	"github.com/ketacare/api/internal/app"
@@ -62,7 +65,32 @@ func run(ctx context.Context, args, environ []string) error {
 			return fmt.Errorf("listen on HTTP_ADDR %s: %w", cfg.HTTPAddr, err)
 		}
 		return a.Serve(ctx, ln)
+	case "healthcheck":
+		return healthcheck(ctx, cfg.HTTPAddr)
 	default:
-		return errors.New("usage: api [serve | migrate]")
+		return errors.New("usage: api [serve | migrate | healthcheck]")
 	}
+}
+
+// healthcheck asks the server listening on addr whether it is ready.
+func healthcheck(ctx context.Context, addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/readyz", nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("not ready: %s", res.Status)
+	}
+	return nil
 }

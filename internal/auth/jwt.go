@@ -39,10 +39,10 @@ type Signer struct {
 // NewSigner returns a signer for the current secret and previous ones.
 func NewSigner(current string, previous ...string) *Signer {
 	s := &Signer{keys: map[string][]byte{}, now: time.Now}
-	s.currentKID = keyID(current)
+	s.currentKID = KeyID(current)
 	s.keys[s.currentKID] = []byte(current)
 	for _, p := range previous {
-		s.keys[keyID(p)] = []byte(p)
+		s.keys[KeyID(p)] = []byte(p)
 	}
 	s.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -56,8 +56,8 @@ func NewSigner(current string, previous ...string) *Signer {
 	return s
 }
 
-// keyID names a secret without revealing it.
-func keyID(secret string) string {
+// KeyID names a secret without revealing it: the kid header of tokens it signs.
+func KeyID(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:8])
 }

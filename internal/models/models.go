@@ -45,3 +45,8 @@ type RefreshToken struct {
 
 // PageKey is the position of the user in lists: newest first, id as tie-break.
 func (u User) PageKey() (time.Time, uuid.UUID) { return u.CreatedAt, u.ID }
+
+// All lists every model, for checks that the migrations and models agree.
+func All() []any {
+	return []any{&User{}, &RefreshToken{}}
+}

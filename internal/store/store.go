@@ -66,4 +66,3 @@ func found(err error, what string) error {
 	}
 	return translate(err, "")
 }
-

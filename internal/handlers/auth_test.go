@@ -1,0 +1,237 @@
+package handlers_test
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+
+	"github.com/ketacare/api/internal/api"
+	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/auth"
+)
+
+func register(env *apitest.Env, email, password, name string) *apitest.Response {
+	env.T.Helper()
+	return env.Post("/v1/auth/register", "", map[string]any{"email": email, "password": password, "display_name": name})
+}
+
+func login(env *apitest.Env, email, password string) *apitest.Response {
+	env.T.Helper()
+	return env.Post("/v1/auth/login", "", map[string]any{"email": email, "password": password})
+}
+
+func tokens(t *testing.T, r *apitest.Response) api.AuthTokens {
+	t.Helper()
+	var out api.AuthTokens
+	r.JSON(t, &out)
+	if out.AccessToken == "" || out.RefreshToken == "" || out.TokenType != api.Bearer || out.ExpiresIn != 900 {
+		t.Fatalf("incomplete token pair: %s", r.Body)
+	}
+	return out
+}
+
+// noSecrets fails when a response carries anything that looks like a stored
+// credential.
+func noSecrets(t *testing.T, r *apitest.Response) {
+	t.Helper()
+	body := strings.ToLower(string(r.Body))
+	for _, bad := range []string{"password", "hash", "$argon2id$"} {
+		if strings.Contains(body, bad) {
+			t.Fatalf("response contains %q: %s", bad, r.Body)
+		}
+	}
+}
+
+func TestRegister(t *testing.T) {
+	env := apitest.New(t)
+	r := register(env, "Alex.Doe@Example.com", "a-decent-passphrase", "Alex").Expect(t, http.StatusCreated)
+	noSecrets(t, r)
+	tk := tokens(t, r)
+	if tk.User.Role != api.Patient || tk.User.Email != "alex.doe@example.com" || tk.User.Version != 1 || tk.User.Profession != nil {
+		t.Fatalf("unexpected user: %+v", tk.User)
+	}
+	me := env.Get("/v1/me", tk.AccessToken).Expect(t, http.StatusOK)
+	var u api.User
+	me.JSON(t, &u)
+	if u.ID != tk.User.ID {
+		t.Fatalf("/v1/me is %s, registered %s", u.ID, tk.User.ID)
+	}
+
+	tests := []struct {
+		name   string
+		body   any
+		status int
+		field  string
+	}{
+		{"duplicate email in another case", map[string]any{"email": "ALEX.DOE@example.COM", "password": "another-passphrase", "display_name": "A"}, 409, ""},
+		{"password too short", map[string]any{"email": "b@example.com", "password": "short", "display_name": "B"}, 400, "password"},
+		{"password too long", map[string]any{"email": "b@example.com", "password": strings.Repeat("x", 129), "display_name": "B"}, 400, "password"},
+		{"common password", map[string]any{"email": "b@example.com", "password": "Password123", "display_name": "B"}, 400, "password"},
+		{"not an email", map[string]any{"email": "not-an-email", "password": "a-decent-passphrase", "display_name": "B"}, 400, "email"},
+		{"missing display name", map[string]any{"email": "b@example.com", "password": "a-decent-passphrase"}, 400, "display_name"},
+		{"blank display name", map[string]any{"email": "b@example.com", "password": "a-decent-passphrase", "display_name": "   "}, 400, "display_name"},
+		{"unknown field", map[string]any{"email": "b@example.com", "password": "a-decent-passphrase", "display_name": "B", "role": "admin"}, 400, "role"},
+		{"wrong type", map[string]any{"email": "b@example.com", "password": 1234567890123, "display_name": "B"}, 400, "password"},
+		{"not JSON", "{email:", 400, "body"},
+		{"no body", nil, 400, "body"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := env.Post("/v1/auth/register", "", tc.body).Expect(t, tc.status)
+			p := r.Problem(t)
+			if tc.field != "" && !slices.Contains(p.Fields(), tc.field) {
+				t.Fatalf("problem names %v, want %q", p.Fields(), tc.field)
+			}
+		})
+	}
+	// None of the refused registrations created an account.
+	login(env, "b@example.com", "a-decent-passphrase").Expect(t, http.StatusUnauthorized)
+}
+
+func TestRegisterRejectsOtherMediaTypes(t *testing.T) {
+	env := apitest.New(t)
+	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/v1/auth/register", ContentType: "text/plain",
+		Body: `{"email":"c@example.com","password":"a-decent-passphrase","display_name":"C"}`})
+	r.Expect(t, http.StatusUnsupportedMediaType).Problem(t)
+}
+
+func TestLogin(t *testing.T) {
+	env := apitest.New(t)
+	register(env, "sam@example.com", "a-decent-passphrase", "Sam").Expect(t, http.StatusCreated)
+
+	ok := login(env, "SAM@example.com", "a-decent-passphrase").Expect(t, http.StatusOK)
+	noSecrets(t, ok)
+	tk := tokens(t, ok)
+	env.Get("/v1/me", tk.AccessToken).Expect(t, http.StatusOK)
+
+	wrong := login(env, "sam@example.com", "the-wrong-passphrase").Expect(t, http.StatusUnauthorized)
+	unknown := login(env, "nobody@example.com", "a-decent-passphrase").Expect(t, http.StatusUnauthorized)
+	pw, pu := wrong.Problem(t), unknown.Problem(t)
+	if pw.Detail != pu.Detail || pw.Type != pu.Type {
+		t.Fatalf("a wrong password and an unknown email must answer alike: %q vs %q", pw.Detail, pu.Detail)
+	}
+	if wrong.Header.Get("WWW-Authenticate") == "" {
+		t.Fatal("401 without WWW-Authenticate")
+	}
+	login(env, "", "").Expect(t, http.StatusBadRequest).Problem(t)
+}
+
+func TestRefreshRotationAndReuse(t *testing.T) {
+	env := apitest.New(t)
+	first := tokens(t, register(env, "kim@example.com", "a-decent-passphrase", "Kim").Expect(t, http.StatusCreated))
+
+	refresh := func(token string) *apitest.Response {
+		return env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": token})
+	}
+	second := tokens(t, refresh(first.RefreshToken).Expect(t, http.StatusOK))
+	if second.RefreshToken == first.RefreshToken || second.User.ID != first.User.ID {
+		t.Fatal("refresh must rotate the refresh token for the same user")
+	}
+	env.Get("/v1/me", second.AccessToken).Expect(t, http.StatusOK)
+	third := tokens(t, refresh(second.RefreshToken).Expect(t, http.StatusOK))
+
+	// Presenting the already rotated first token is reuse: 401, and the
+	// family's live token dies with it.
+	refresh(first.RefreshToken).Expect(t, http.StatusUnauthorized).Problem(t)
+	refresh(third.RefreshToken).Expect(t, http.StatusUnauthorized).Problem(t)
+
+	// A new login starts a new family, unaffected.
+	fresh := tokens(t, login(env, "kim@example.com", "a-decent-passphrase").Expect(t, http.StatusOK))
+	refresh(fresh.RefreshToken).Expect(t, http.StatusOK)
+
+	refresh("not-a-token-this-server-issued").Expect(t, http.StatusUnauthorized)
+}
+
+func TestLogout(t *testing.T) {
+	env := apitest.New(t)
+	tk := tokens(t, register(env, "lee@example.com", "a-decent-passphrase", "Lee").Expect(t, http.StatusCreated))
+	rotated := tokens(t, env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": tk.RefreshToken}).Expect(t, http.StatusOK))
+
+	env.Post("/v1/auth/logout", "", map[string]any{"refresh_token": rotated.RefreshToken}).Expect(t, http.StatusNoContent)
+	env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": rotated.RefreshToken}).Expect(t, http.StatusUnauthorized)
+	// Logging out again, or with a token never issued, is harmless.
+	env.Post("/v1/auth/logout", "", map[string]any{"refresh_token": rotated.RefreshToken}).Expect(t, http.StatusNoContent)
+	env.Post("/v1/auth/logout", "", map[string]any{"refresh_token": "unknown"}).Expect(t, http.StatusNoContent)
+}
+
+func TestAccessTokenChecks(t *testing.T) {
+	env := apitest.New(t)
+	p := env.Patient("Pat")
+	secret := env.App.Config.JWTSecret
+	sign := func(method jwt.SigningMethod, key any, claims jwt.MapClaims, kid string) string {
+		tok := jwt.NewWithClaims(method, claims)
+		tok.Header["kid"] = kid
+		s, err := tok.SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	now := time.Now()
+	claims := func(change func(jwt.MapClaims)) jwt.MapClaims {
+		c := jwt.MapClaims{"sub": p.ID.String(), "role": "patient", "iss": auth.Issuer, "aud": auth.Audience,
+			"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(), "jti": uuid.NewString()}
+		change(c)
+		return c
+	}
+	kid := auth.KeyID(secret)
+	expired, err := env.App.Signer.IssueAt(p.ID, "patient", now.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid := sign(jwt.SigningMethodHS256, []byte(secret), claims(func(jwt.MapClaims) {}), kid)
+	tampered := valid[:len(valid)-4] + flip(valid[len(valid)-4:])
+	noneToken := sign(jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims(func(jwt.MapClaims) {}), kid)
+
+	env.Get("/v1/me", valid).Expect(t, http.StatusOK)
+	cases := []struct {
+		name, header string
+	}{
+		{"no token", ""},
+		{"not bearer", "Basic dXNlcjpwYXNz"},
+		{"garbage", "Bearer not.a.jwt"},
+		{"expired", "Bearer " + expired},
+		{"tampered signature", "Bearer " + tampered},
+		{"alg none", "Bearer " + noneToken},
+		{"wrong key", "Bearer " + sign(jwt.SigningMethodHS256, []byte(strings.Repeat("k", 40)), claims(func(jwt.MapClaims) {}), kid)},
+		{"unknown kid", "Bearer " + sign(jwt.SigningMethodHS256, []byte(secret), claims(func(jwt.MapClaims) {}), "other")},
+		{"wrong audience", "Bearer " + sign(jwt.SigningMethodHS256, []byte(secret), claims(func(c jwt.MapClaims) { c["aud"] = "someone-else" }), kid)},
+		{"wrong issuer", "Bearer " + sign(jwt.SigningMethodHS256, []byte(secret), claims(func(c jwt.MapClaims) { c["iss"] = "evil" }), kid)},
+		{"no expiry", "Bearer " + sign(jwt.SigningMethodHS256, []byte(secret), claims(func(c jwt.MapClaims) { delete(c, "exp") }), kid)},
+		{"HS512", "Bearer " + sign(jwt.SigningMethodHS512, []byte(secret), claims(func(jwt.MapClaims) {}), kid)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := apitest.Request{Method: http.MethodGet, Path: "/v1/me", Header: http.Header{}}
+			if tc.header != "" {
+				req.Header.Set("Authorization", tc.header)
+			}
+			r := env.Do(req).Expect(t, http.StatusUnauthorized)
+			r.Problem(t)
+			if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Fatalf("WWW-Authenticate = %q", r.Header.Get("WWW-Authenticate"))
+			}
+			if strings.Contains(string(r.Body), p.ID.String()) {
+				t.Fatal("a refused request must not reveal the account")
+			}
+		})
+	}
+}
+
+// flip changes a token's last characters so its signature no longer matches.
+func flip(s string) string {
+	b := []byte(s)
+	for i := range b {
+		if b[i] == 'A' {
+			b[i] = 'B'
+		} else {
+			b[i] = 'A'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,95 @@
+package handlers_test
+
+import (
+	"bytes"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/ketacare/api/internal/apitest"
+)
+
+// TestRoutesMatchSpec fails when Echo serves a route the spec does not
+// document, or the spec documents one Echo does not serve.
+func TestRoutesMatchSpec(t *testing.T) {
+	env := apitest.New(t)
+	var served, documented []string
+	for _, r := range env.App.Echo.Routes() {
+		parts := strings.Split(r.Path, "/")
+		for i, p := range parts {
+			if strings.HasPrefix(p, ":") {
+				parts[i] = "{" + p[1:] + "}"
+			}
+		}
+		served = append(served, r.Method+" "+strings.Join(parts, "/"))
+	}
+	for path, item := range env.Spec().Paths.Map() {
+		for method := range item.Operations() {
+			documented = append(documented, method+" "+path)
+		}
+	}
+	sort.Strings(served)
+	sort.Strings(documented)
+	if !slices.Equal(served, documented) {
+		t.Fatalf("routes and spec differ:\nserved:     %v\ndocumented: %v", served, documented)
+	}
+}
+
+func TestOperationalEndpoints(t *testing.T) {
+	env := apitest.New(t)
+	env.Get("/healthz", "").Expect(t, http.StatusOK)
+	env.Get("/readyz", "").Expect(t, http.StatusOK)
+	spec := env.Get("/openapi.yaml", "").Expect(t, http.StatusOK)
+	if !bytes.HasPrefix(spec.Body, []byte("openapi: 3.0.3")) {
+		t.Fatalf("/openapi.yaml is not the spec: %.40s", spec.Body)
+	}
+	page := env.Get("/docs", "").Expect(t, http.StatusOK)
+	if !bytes.Contains(page.Body, []byte("/docs/assets/swagger-ui-bundle.js")) || bytes.Contains(page.Body, []byte("https://")) {
+		t.Fatal("the reference page must load its assets from this server only")
+	}
+	for _, asset := range []string{"swagger-ui-bundle.js", "swagger-ui.css", "init.js"} {
+		env.Get("/docs/assets/"+asset, "").Expect(t, http.StatusOK)
+	}
+	env.Get("/docs/assets/index.html", "").Expect(t, http.StatusNotFound).Problem(t)
+	env.Get("/docs/assets/..%2Fembed.go", "").Expect(t, http.StatusBadRequest).Problem(t)
+	env.Get("/v1/nothing-here", "").Expect(t, http.StatusNotFound).Problem(t)
+	env.Do(apitest.Request{Method: http.MethodDelete, Path: "/v1/me"}).Expect(t, http.StatusMethodNotAllowed).Problem(t)
+
+	// Without its database the service is not ready, and says so.
+	env.App.Close()
+	env.Get("/readyz", "").Expect(t, http.StatusServiceUnavailable).Problem(t)
+	env.Get("/healthz", "").Expect(t, http.StatusOK)
+}
+
+func TestRequestIDIsEchoed(t *testing.T) {
+	env := apitest.New(t)
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/healthz", Header: http.Header{"X-Request-Id": {"trace-42"}}})
+	if got := r.Header.Get("X-Request-Id"); got != "trace-42" {
+		t.Fatalf("X-Request-ID = %q, want the client's", got)
+	}
+	r = env.Do(apitest.Request{Method: http.MethodGet, Path: "/healthz", Header: http.Header{"X-Request-Id": {"bad id with spaces"}}})
+	if got := r.Header.Get("X-Request-Id"); got == "" || strings.Contains(got, " ") {
+		t.Fatalf("an unsafe request id must be replaced, got %q", got)
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	env := apitest.New(t)
+	big := `{"email":"a@example.com","password":"a-decent-passphrase","display_name":"` + strings.Repeat("x", 2<<20) + `"}`
+	env.Do(apitest.Request{Method: http.MethodPost, Path: "/v1/auth/register", Body: big}).
+		Expect(t, http.StatusRequestEntityTooLarge).Problem(t)
+	login(env, "a@example.com", "a-decent-passphrase").Expect(t, http.StatusUnauthorized)
+}
+
+func TestResponsesAreNotCached(t *testing.T) {
+	env := apitest.New(t)
+	p := env.Patient("Pat")
+	r := env.Get("/v1/me", p.Token).Expect(t, http.StatusOK)
+	for h, want := range map[string]string{"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY"} {
+		if got := r.Header.Get(h); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+}
