@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
@@ -73,19 +74,19 @@ func (e Profession) Valid() bool {
 
 // Defines values for Role.
 const (
-	Admin     Role = "admin"
-	Clinician Role = "clinician"
-	Patient   Role = "patient"
+	RoleAdmin     Role = "admin"
+	RoleClinician Role = "clinician"
+	RolePatient   Role = "patient"
 )
 
 // Valid indicates whether the value is a known member of the Role enum.
 func (e Role) Valid() bool {
 	switch e {
-	case Admin:
+	case RoleAdmin:
 		return true
-	case Clinician:
+	case RoleClinician:
 		return true
-	case Patient:
+	case RolePatient:
 		return true
 	default:
 		return false
@@ -112,6 +113,24 @@ type AuthTokens struct {
 // AuthTokensTokenType defines model for AuthTokens.TokenType.
 type AuthTokensTokenType string
 
+// CareTeamMember defines model for CareTeamMember.
+type CareTeamMember struct {
+	AssignedAt time.Time `json:"assigned_at"`
+
+	// ClinicianID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ClinicianID ID         `json:"clinician_id"`
+	DisplayName string     `json:"display_name"`
+	Profession  Profession `json:"profession"`
+}
+
+// CareTeamPage defines model for CareTeamPage.
+type CareTeamPage struct {
+	Items []CareTeamMember `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
 // CreateClinicianRequest defines model for CreateClinicianRequest.
 type CreateClinicianRequest struct {
 	DisplayName DisplayName `json:"display_name"`
@@ -129,6 +148,13 @@ type DisplayName = string
 
 // Email Example: alex@example.com
 type Email = openapi_types.Email
+
+// EmergencyContact defines model for EmergencyContact.
+type EmergencyContact struct {
+	Name         string `json:"name"`
+	Phone        string `json:"phone"`
+	Relationship string `json:"relationship"`
+}
 
 // FieldError defines model for FieldError.
 type FieldError struct {
@@ -156,6 +182,36 @@ type LoginRequest struct {
 
 // NewPassword 10 to 128 characters; commonly used passwords are refused.
 type NewPassword = string
+
+// NextCursor Pass as `cursor` to get the next page; null on the last page.
+type NextCursor = string
+
+// Patient defines model for Patient.
+type Patient struct {
+	CreatedAt   time.Time           `json:"created_at"`
+	DateOfBirth *openapi_types.Date `json:"date_of_birth,omitempty"`
+	DisplayName string              `json:"display_name"`
+
+	// Email Example: alex@example.com
+	Email            Email             `json:"email"`
+	EmergencyContact *EmergencyContact `json:"emergency_contact,omitempty"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID        ID        `json:"id"`
+	Timezone  string    `json:"timezone"`
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Version Starts at 1 and grows by one on every change.
+	Version Version `json:"version"`
+}
+
+// PatientPage defines model for PatientPage.
+type PatientPage struct {
+	Items []Patient `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
 
 // Problem An RFC 9457 problem document.
 type Problem struct {
@@ -209,6 +265,18 @@ type UpdateMeRequest struct {
 	Timezone *Timezone `json:"timezone,omitempty"`
 }
 
+// UpdatePatientRequest defines model for UpdatePatientRequest.
+type UpdatePatientRequest struct {
+	DateOfBirth      nullable.Nullable[openapi_types.Date] `json:"date_of_birth,omitempty"`
+	DisplayName      *DisplayName                          `json:"display_name,omitempty"`
+	EmergencyContact nullable.Nullable[EmergencyContact]   `json:"emergency_contact,omitempty"`
+
+	// Timezone An IANA time zone name.
+	//
+	// Example: America/Los_Angeles
+	Timezone *Timezone `json:"timezone,omitempty"`
+}
+
 // User defines model for User.
 type User struct {
 	CreatedAt   time.Time `json:"created_at"`
@@ -235,7 +303,7 @@ type UserPage struct {
 	Items []User `json:"items"`
 
 	// NextCursor Pass as `cursor` to get the next page; null on the last page.
-	NextCursor *string `json:"next_cursor"`
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
 }
 
 // Version Starts at 1 and grows by one on every change.
@@ -246,6 +314,9 @@ type Cursor = string
 
 // Limit defines model for Limit.
 type Limit = int
+
+// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+type PatientID = ID
 
 // BadRequest An RFC 9457 problem document.
 type BadRequest = Problem
@@ -283,6 +354,27 @@ type ListCliniciansParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListPatientsParams defines parameters for ListPatients.
+type ListPatientsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Q Part of the patient's display name.
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+}
+
+// ListCareTeamParams defines parameters for ListCareTeam.
+type ListCareTeamParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -300,6 +392,9 @@ type CreateClinicianJSONRequestBody = CreateClinicianRequest
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = UpdateMeRequest
+
+// UpdatePatientJSONRequestBody defines body for UpdatePatient for application/json ContentType.
+type UpdatePatientJSONRequestBody = UpdatePatientRequest
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
@@ -342,6 +437,24 @@ type ServerInterface interface {
 	// UpdateMe Update the signed-in user's display name or timezone
 	// (PATCH /v1/me)
 	UpdateMe(ctx echo.Context) error
+	// ListPatients List patients (clinicians and admins)
+	// (GET /v1/patients)
+	ListPatients(ctx echo.Context, params ListPatientsParams) error
+	// GetPatient A patient's profile
+	// (GET /v1/patients/{patient_id})
+	GetPatient(ctx echo.Context, patientID PatientID) error
+	// UpdatePatient Edit one's own patient profile
+	// (PATCH /v1/patients/{patient_id})
+	UpdatePatient(ctx echo.Context, patientID PatientID) error
+	// ListCareTeam A patient's care team
+	// (GET /v1/patients/{patient_id}/care-team)
+	ListCareTeam(ctx echo.Context, patientID PatientID, params ListCareTeamParams) error
+	// UnassignClinician Remove a clinician from a patient's care team (admin)
+	// (DELETE /v1/patients/{patient_id}/care-team/{clinician_id})
+	UnassignClinician(ctx echo.Context, patientID PatientID, clinicianID ID) error
+	// AssignClinician Assign a clinician to a patient's care team (admin)
+	// (PUT /v1/patients/{patient_id}/care-team/{clinician_id})
+	AssignClinician(ctx echo.Context, patientID PatientID, clinicianID ID) error
 }
 
 // ServerInterfaceWrapper converts echo contexts to parameters.
@@ -489,6 +602,150 @@ func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 	return err
 }
 
+// ListPatients converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPatients(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPatientsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "q" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "q", ctx.QueryParams(), &params.Q, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter q: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPatients(ctx, params)
+	return err
+}
+
+// GetPatient converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPatient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPatient(ctx, patientID)
+	return err
+}
+
+// UpdatePatient converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdatePatient(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdatePatient(ctx, patientID)
+	return err
+}
+
+// ListCareTeam converts echo context to params.
+func (w *ServerInterfaceWrapper) ListCareTeam(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListCareTeamParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListCareTeam(ctx, patientID, params)
+	return err
+}
+
+// UnassignClinician converts echo context to params.
+func (w *ServerInterfaceWrapper) UnassignClinician(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// ------------- Path parameter "clinician_id" -------------
+	var clinicianID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clinician_id", ctx.Param("clinician_id"), &clinicianID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clinician_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UnassignClinician(ctx, patientID, clinicianID)
+	return err
+}
+
+// AssignClinician converts echo context to params.
+func (w *ServerInterfaceWrapper) AssignClinician(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// ------------- Path parameter "clinician_id" -------------
+	var clinicianID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "clinician_id", ctx.Param("clinician_id"), &clinicianID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter clinician_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AssignClinician(ctx, patientID, clinicianID)
+	return err
+}
+
 // This is a simple interface which specifies echo.Route addition functions which
 // are present on both echo.Echo and echo.Group, since we want to allow using
 // either of them for path registration
@@ -549,6 +806,12 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
 	router.GET(options.BaseURL+"/v1/clinicians", wrapper.ListClinicians, options.OperationMiddlewares["listClinicians"]...)
 	router.POST(options.BaseURL+"/v1/clinicians", wrapper.CreateClinician, options.OperationMiddlewares["createClinician"]...)
+	router.GET(options.BaseURL+"/v1/patients", wrapper.ListPatients, options.OperationMiddlewares["listPatients"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id", wrapper.GetPatient, options.OperationMiddlewares["getPatient"]...)
+	router.PATCH(options.BaseURL+"/v1/patients/:patient_id", wrapper.UpdatePatient, options.OperationMiddlewares["updatePatient"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/care-team", wrapper.ListCareTeam, options.OperationMiddlewares["listCareTeam"]...)
+	router.DELETE(options.BaseURL+"/v1/patients/:patient_id/care-team/:clinician_id", wrapper.UnassignClinician, options.OperationMiddlewares["unassignClinician"]...)
+	router.PUT(options.BaseURL+"/v1/patients/:patient_id/care-team/:clinician_id", wrapper.AssignClinician, options.OperationMiddlewares["assignClinician"]...)
 
 }
 
@@ -1580,6 +1843,618 @@ func (response UpdateMe500ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
+type ListPatientsRequestObject struct {
+	Params ListPatientsParams
+}
+
+type ListPatientsResponseObject interface {
+	VisitListPatientsResponse(w http.ResponseWriter) error
+}
+
+type ListPatients200JSONResponse PatientPage
+
+func (response ListPatients200JSONResponse) VisitListPatientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatients400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatients400ApplicationProblemPlusJSONResponse) VisitListPatientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatients401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatients401ApplicationProblemPlusJSONResponse) VisitListPatientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatients403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatients403ApplicationProblemPlusJSONResponse) VisitListPatientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatients500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatients500ApplicationProblemPlusJSONResponse) VisitListPatientsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatientRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+}
+
+type GetPatientResponseObject interface {
+	VisitGetPatientResponse(w http.ResponseWriter) error
+}
+
+type GetPatient200JSONResponse Patient
+
+func (response GetPatient200JSONResponse) VisitGetPatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatient400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPatient400ApplicationProblemPlusJSONResponse) VisitGetPatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatient401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetPatient401ApplicationProblemPlusJSONResponse) VisitGetPatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatient404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPatient404ApplicationProblemPlusJSONResponse) VisitGetPatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatient500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetPatient500ApplicationProblemPlusJSONResponse) VisitGetPatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePatientRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	Body      *UpdatePatientJSONRequestBody
+}
+
+type UpdatePatientResponseObject interface {
+	VisitUpdatePatientResponse(w http.ResponseWriter) error
+}
+
+type UpdatePatient200JSONResponse Patient
+
+func (response UpdatePatient200JSONResponse) VisitUpdatePatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePatient400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePatient400ApplicationProblemPlusJSONResponse) VisitUpdatePatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePatient401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePatient401ApplicationProblemPlusJSONResponse) VisitUpdatePatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePatient403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePatient403ApplicationProblemPlusJSONResponse) VisitUpdatePatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePatient404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePatient404ApplicationProblemPlusJSONResponse) VisitUpdatePatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePatient413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePatient413ApplicationProblemPlusJSONResponse) VisitUpdatePatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePatient415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePatient415ApplicationProblemPlusJSONResponse) VisitUpdatePatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePatient500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePatient500ApplicationProblemPlusJSONResponse) VisitUpdatePatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCareTeamRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	Params    ListCareTeamParams
+}
+
+type ListCareTeamResponseObject interface {
+	VisitListCareTeamResponse(w http.ResponseWriter) error
+}
+
+type ListCareTeam200JSONResponse CareTeamPage
+
+func (response ListCareTeam200JSONResponse) VisitListCareTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCareTeam400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListCareTeam400ApplicationProblemPlusJSONResponse) VisitListCareTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCareTeam401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListCareTeam401ApplicationProblemPlusJSONResponse) VisitListCareTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCareTeam404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListCareTeam404ApplicationProblemPlusJSONResponse) VisitListCareTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListCareTeam500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListCareTeam500ApplicationProblemPlusJSONResponse) VisitListCareTeamResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnassignClinicianRequestObject struct {
+	PatientID   PatientID `json:"patient_id"`
+	ClinicianID ID        `json:"clinician_id"`
+}
+
+type UnassignClinicianResponseObject interface {
+	VisitUnassignClinicianResponse(w http.ResponseWriter) error
+}
+
+type UnassignClinician204Response struct {
+}
+
+func (response UnassignClinician204Response) VisitUnassignClinicianResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type UnassignClinician400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UnassignClinician400ApplicationProblemPlusJSONResponse) VisitUnassignClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnassignClinician401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UnassignClinician401ApplicationProblemPlusJSONResponse) VisitUnassignClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnassignClinician403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UnassignClinician403ApplicationProblemPlusJSONResponse) VisitUnassignClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnassignClinician404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UnassignClinician404ApplicationProblemPlusJSONResponse) VisitUnassignClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UnassignClinician500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UnassignClinician500ApplicationProblemPlusJSONResponse) VisitUnassignClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignClinicianRequestObject struct {
+	PatientID   PatientID `json:"patient_id"`
+	ClinicianID ID        `json:"clinician_id"`
+}
+
+type AssignClinicianResponseObject interface {
+	VisitAssignClinicianResponse(w http.ResponseWriter) error
+}
+
+type AssignClinician200JSONResponse CareTeamMember
+
+func (response AssignClinician200JSONResponse) VisitAssignClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignClinician400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AssignClinician400ApplicationProblemPlusJSONResponse) VisitAssignClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignClinician401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AssignClinician401ApplicationProblemPlusJSONResponse) VisitAssignClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignClinician403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AssignClinician403ApplicationProblemPlusJSONResponse) VisitAssignClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignClinician404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AssignClinician404ApplicationProblemPlusJSONResponse) VisitAssignClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AssignClinician500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AssignClinician500ApplicationProblemPlusJSONResponse) VisitAssignClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// GetDocs Browsable API reference
@@ -1621,6 +2496,24 @@ type StrictServerInterface interface {
 	// UpdateMe Update the signed-in user's display name or timezone
 	// (PATCH /v1/me)
 	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// ListPatients List patients (clinicians and admins)
+	// (GET /v1/patients)
+	ListPatients(ctx context.Context, request ListPatientsRequestObject) (ListPatientsResponseObject, error)
+	// GetPatient A patient's profile
+	// (GET /v1/patients/{patient_id})
+	GetPatient(ctx context.Context, request GetPatientRequestObject) (GetPatientResponseObject, error)
+	// UpdatePatient Edit one's own patient profile
+	// (PATCH /v1/patients/{patient_id})
+	UpdatePatient(ctx context.Context, request UpdatePatientRequestObject) (UpdatePatientResponseObject, error)
+	// ListCareTeam A patient's care team
+	// (GET /v1/patients/{patient_id}/care-team)
+	ListCareTeam(ctx context.Context, request ListCareTeamRequestObject) (ListCareTeamResponseObject, error)
+	// UnassignClinician Remove a clinician from a patient's care team (admin)
+	// (DELETE /v1/patients/{patient_id}/care-team/{clinician_id})
+	UnassignClinician(ctx context.Context, request UnassignClinicianRequestObject) (UnassignClinicianResponseObject, error)
+	// AssignClinician Assign a clinician to a patient's care team (admin)
+	// (PUT /v1/patients/{patient_id}/care-team/{clinician_id})
+	AssignClinician(ctx context.Context, request AssignClinicianRequestObject) (AssignClinicianResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx echo.Context, request any) (any, error)
@@ -2070,6 +2963,182 @@ func (sh *strictHandler) UpdateMe(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(UpdateMeResponseObject); ok {
 		return validResponse.VisitUpdateMeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPatients operation middleware
+func (sh *strictHandler) ListPatients(ctx echo.Context, params ListPatientsParams) error {
+	var request ListPatientsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPatients(ctx.Request().Context(), request.(ListPatientsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPatients")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPatientsResponseObject); ok {
+		return validResponse.VisitListPatientsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPatient operation middleware
+func (sh *strictHandler) GetPatient(ctx echo.Context, patientID PatientID) error {
+	var request GetPatientRequestObject
+
+	request.PatientID = patientID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPatient(ctx.Request().Context(), request.(GetPatientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPatient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPatientResponseObject); ok {
+		return validResponse.VisitGetPatientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdatePatient operation middleware
+func (sh *strictHandler) UpdatePatient(ctx echo.Context, patientID PatientID) error {
+	var request UpdatePatientRequestObject
+
+	request.PatientID = patientID
+
+	var body UpdatePatientJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdatePatient(ctx.Request().Context(), request.(UpdatePatientRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdatePatient")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdatePatientResponseObject); ok {
+		return validResponse.VisitUpdatePatientResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListCareTeam operation middleware
+func (sh *strictHandler) ListCareTeam(ctx echo.Context, patientID PatientID, params ListCareTeamParams) error {
+	var request ListCareTeamRequestObject
+
+	request.PatientID = patientID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListCareTeam(ctx.Request().Context(), request.(ListCareTeamRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListCareTeam")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListCareTeamResponseObject); ok {
+		return validResponse.VisitListCareTeamResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UnassignClinician operation middleware
+func (sh *strictHandler) UnassignClinician(ctx echo.Context, patientID PatientID, clinicianID ID) error {
+	var request UnassignClinicianRequestObject
+
+	request.PatientID = patientID
+	request.ClinicianID = clinicianID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UnassignClinician(ctx.Request().Context(), request.(UnassignClinicianRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UnassignClinician")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UnassignClinicianResponseObject); ok {
+		return validResponse.VisitUnassignClinicianResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AssignClinician operation middleware
+func (sh *strictHandler) AssignClinician(ctx echo.Context, patientID PatientID, clinicianID ID) error {
+	var request AssignClinicianRequestObject
+
+	request.PatientID = patientID
+	request.ClinicianID = clinicianID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AssignClinician(ctx.Request().Context(), request.(AssignClinicianRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AssignClinician")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AssignClinicianResponseObject); ok {
+		return validResponse.VisitAssignClinicianResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

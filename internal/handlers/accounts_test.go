@@ -76,7 +76,7 @@ func TestCliniciansAreAdminOnly(t *testing.T) {
 	r := env.Post("/v1/clinicians", admin.Token, body).Expect(t, http.StatusCreated)
 	noSecrets(t, r)
 	r.JSON(t, &c)
-	if c.Role != api.Clinician || c.Profession == nil || *c.Profession != api.Psychiatrist {
+	if c.Role != api.RoleClinician || c.Profession == nil || *c.Profession != api.Psychiatrist {
 		t.Fatalf("unexpected clinician %+v", c)
 	}
 	env.Post("/v1/clinicians", admin.Token, map[string]any{"email": "DR.RIVERA@clinic.example", "display_name": "Other", "profession": "nurse", "password": "another-long-passphrase"}).
@@ -87,7 +87,7 @@ func TestCliniciansAreAdminOnly(t *testing.T) {
 	// The new clinician signs in with the password the admin set.
 	var lt api.AuthTokens
 	login(env, "dr.rivera@clinic.example", "a-long-initial-passphrase").Expect(t, http.StatusOK).JSON(t, &lt)
-	if lt.User.Role != api.Clinician {
+	if lt.User.Role != api.RoleClinician {
 		t.Fatalf("clinician logged in as %s", lt.User.Role)
 	}
 }
@@ -117,10 +117,10 @@ func TestListCliniciansPages(t *testing.T) {
 				t.Fatal("not newest first")
 			}
 		}
-		if pg.NextCursor == nil {
+		if pg.NextCursor.IsNull() {
 			break
 		}
-		path = "/v1/clinicians?limit=2&cursor=" + *pg.NextCursor
+		path = "/v1/clinicians?limit=2&cursor=" + pg.NextCursor.MustGet()
 	}
 	if len(seen) != 5 || pages != 3 {
 		t.Fatalf("saw %d clinicians over %d pages, want 5 over 3", len(seen), pages)

@@ -52,7 +52,7 @@ func TestRegister(t *testing.T) {
 	r := register(env, "Alex.Doe@Example.com", "a-decent-passphrase", "Alex").Expect(t, http.StatusCreated)
 	noSecrets(t, r)
 	tk := tokens(t, r)
-	if tk.User.Role != api.Patient || tk.User.Email != "alex.doe@example.com" || tk.User.Version != 1 || tk.User.Profession != nil {
+	if tk.User.Role != api.RolePatient || tk.User.Email != "alex.doe@example.com" || tk.User.Version != 1 || tk.User.Profession != nil {
 		t.Fatalf("unexpected user: %+v", tk.User)
 	}
 	me := env.Get("/v1/me", tk.AccessToken).Expect(t, http.StatusOK)

@@ -29,7 +29,7 @@ func (s *Server) ListClinicians(ctx context.Context, req api.ListCliniciansReque
 	if err != nil {
 		return nil, err
 	}
-	return api.ListClinicians200JSONResponse{Items: toUsers(users), NextCursor: next}, nil
+	return api.ListClinicians200JSONResponse{Items: toUsers(users), NextCursor: nextCursor(next)}, nil
 }
 
 // page turns the list parameters into a store page, with the default size.

@@ -190,11 +190,11 @@ func validationError(err error) error {
 			}
 			if inner, ok := e.Err.(openapi3.MultiError); ok {
 				for _, ie := range inner {
-					fields = append(fields, fieldOf(prefix, ie, e))
+					fields = append(fields, fieldsOf(prefix, ie, e)...)
 				}
 				return
 			}
-			fields = append(fields, fieldOf(prefix, e.Err, e))
+			fields = append(fields, fieldsOf(prefix, e.Err, e)...)
 		default:
 			fields = append(fields, apperr.FieldError{Field: "request", Reason: "does not match the API contract"})
 		}
@@ -203,24 +203,56 @@ func validationError(err error) error {
 	return apperr.Fields(fields)
 }
 
-// fieldOf names the field a validation error is about and why.
-func fieldOf(prefix string, err error, re *openapi3filter.RequestError) apperr.FieldError {
+// fieldsOf names the fields a validation error is about and why.
+func fieldsOf(prefix string, err error, re *openapi3filter.RequestError) []apperr.FieldError {
 	var se *openapi3.SchemaError
 	if errors.As(err, &se) {
-		path := se.JSONPointer()
-		reason := se.Reason
-		switch se.SchemaField {
-		case "required":
-			reason = "is required"
-		case "properties":
-			var name string
-			if _, scanErr := fmt.Sscanf(reason, "property %q is unsupported", &name); scanErr == nil {
-				path = append(path, name)
-				reason = "is not a known field"
+		return schemaFields(prefix, se)
+	}
+	return []apperr.FieldError{fieldOf(prefix, err, re)}
+}
+
+// schemaFields reports the innermost schema errors: an allOf or oneOf
+// failure is about the field inside it that failed, not the whole object.
+func schemaFields(prefix string, se *openapi3.SchemaError) []apperr.FieldError {
+	var multi openapi3.MultiError
+	var inner *openapi3.SchemaError
+	switch {
+	case se.Origin == nil:
+	case errors.As(se.Origin, &multi):
+		var out []apperr.FieldError
+		for _, e := range multi {
+			if errors.As(e, &inner) {
+				out = append(out, schemaFields(prefix, inner)...)
 			}
 		}
-		return apperr.FieldError{Field: joinField(prefix, path), Reason: reason}
+		if len(out) > 0 {
+			return out
+		}
+	case errors.As(se.Origin, &inner):
+		return schemaFields(prefix, inner)
 	}
+	return []apperr.FieldError{schemaField(prefix, se)}
+}
+
+func schemaField(prefix string, se *openapi3.SchemaError) apperr.FieldError {
+	path := se.JSONPointer()
+	reason := se.Reason
+	switch se.SchemaField {
+	case "required":
+		reason = "is required"
+	case "properties":
+		var name string
+		if _, err := fmt.Sscanf(reason, "property %q is unsupported", &name); err == nil {
+			path = append(path, name)
+			reason = "is not a known field"
+		}
+	}
+	return apperr.FieldError{Field: joinField(prefix, path), Reason: reason}
+}
+
+// fieldOf names the field of a non-schema validation error.
+func fieldOf(prefix string, err error, re *openapi3filter.RequestError) apperr.FieldError {
 	if prefix == "" {
 		prefix = "body"
 	}

@@ -18,7 +18,7 @@ const (
 
 // User is an account: a patient, a clinician or an admin.
 type User struct {
-	ID           uuid.UUID `gorm:"type:uuid;primaryKey"`
+	ID           uuid.UUID `gorm:"primaryKey"`
 	Email        string    // stored lower-cased, so uniqueness ignores case
 	DisplayName  string
 	Role         string
@@ -28,15 +28,21 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	Version      int64
+
+	// Patients' profile.
+	DateOfBirth                  *time.Time
+	EmergencyContactName         *string
+	EmergencyContactPhone        *string
+	EmergencyContactRelationship *string
 }
 
 // RefreshToken is one single-use refresh token. Tokens minted from one login
 // share a FamilyID, so reuse of a rotated token can revoke them all.
 type RefreshToken struct {
-	ID        uuid.UUID `gorm:"type:uuid;primaryKey"`
-	UserID    uuid.UUID `gorm:"type:uuid"`
-	FamilyID  uuid.UUID `gorm:"type:uuid"`
-	TokenHash string    // SHA-256 of the token; the token itself is never stored
+	ID        uuid.UUID `gorm:"primaryKey"`
+	UserID    uuid.UUID
+	FamilyID  uuid.UUID
+	TokenHash string // SHA-256 of the token; the token itself is never stored
 	ExpiresAt time.Time
 	UsedAt    *time.Time // set when rotated
 	RevokedAt *time.Time // set by logout or reuse detection
@@ -46,7 +52,19 @@ type RefreshToken struct {
 // PageKey is the position of the user in lists: newest first, id as tie-break.
 func (u User) PageKey() (time.Time, uuid.UUID) { return u.CreatedAt, u.ID }
 
+// CareTeamMember puts a clinician on a patient's care team.
+type CareTeamMember struct {
+	ID          uuid.UUID `gorm:"primaryKey"`
+	PatientID   uuid.UUID
+	ClinicianID uuid.UUID
+	AssignedBy  uuid.UUID
+	CreatedAt   time.Time
+}
+
+// PageKey is the position of the membership in lists.
+func (m CareTeamMember) PageKey() (time.Time, uuid.UUID) { return m.CreatedAt, m.ID }
+
 // All lists every model, for checks that the migrations and models agree.
 func All() []any {
-	return []any{&User{}, &RefreshToken{}}
+	return []any{&User{}, &RefreshToken{}, &CareTeamMember{}}
 }

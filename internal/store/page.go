@@ -50,15 +50,21 @@ type keyed interface {
 // tie-break, and returns the items and the cursor of the next page (nil on the
 // last). It reads Limit+1 rows to learn whether another page exists.
 func paginate[T keyed](q *gorm.DB, p Page) ([]T, *string, error) {
+	return paginateQ[T](q, p, "")
+}
+
+// paginateQ is paginate for a query whose key columns need a table
+// qualifier, such as "m." in a join.
+func paginateQ[T keyed](q *gorm.DB, p Page, qualifier string) ([]T, *string, error) {
 	if p.Cursor != "" {
 		c, err := decodeCursor(p.Cursor)
 		if err != nil {
 			return nil, nil, err
 		}
-		q = q.Where("(created_at, id) < (?, ?)", c.CreatedAt, c.ID)
+		q = q.Where("("+qualifier+"created_at, "+qualifier+"id) < (?, ?)", c.CreatedAt, c.ID)
 	}
 	var rows []T
-	if err := q.Order("created_at DESC, id DESC").Limit(p.Limit + 1).Find(&rows).Error; err != nil {
+	if err := q.Order(qualifier + "created_at DESC, " + qualifier + "id DESC").Limit(p.Limit + 1).Find(&rows).Error; err != nil {
 		return nil, nil, translate(err, "")
 	}
 	if len(rows) <= p.Limit {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -42,11 +43,22 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (models.User, err
 	return u, found(err, "user")
 }
 
-// UserChanges are the profile fields an update may set; nil leaves a field as it is.
+// UserChanges are the profile fields an update may set; nil leaves a field
+// as it is.
 type UserChanges struct {
 	DisplayName *string
 	Timezone    *string
+	// DateOfBirth and EmergencyContact, when not nil, set the field, or clear
+	// it when their Value is nil.
+	DateOfBirth      *Change[time.Time]
+	EmergencyContact *Change[EmergencyContact]
 }
+
+// Change sets a field that can also be cleared: a nil Value clears it.
+type Change[T any] struct{ Value *T }
+
+// EmergencyContact is whom the clinic calls in an emergency.
+type EmergencyContact struct{ Name, Phone, Relationship string }
 
 // UpdateUser applies the changes to the user, bumping its version, and
 // returns the user as stored.
@@ -57,6 +69,15 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, ch UserChanges) (m
 	}
 	if ch.Timezone != nil {
 		set["timezone"] = *ch.Timezone
+	}
+	if ch.DateOfBirth != nil {
+		set["date_of_birth"] = ch.DateOfBirth.Value
+	}
+	if ec := ch.EmergencyContact; ec != nil {
+		set["emergency_contact_name"], set["emergency_contact_phone"], set["emergency_contact_relationship"] = nil, nil, nil
+		if ec.Value != nil {
+			set["emergency_contact_name"], set["emergency_contact_phone"], set["emergency_contact_relationship"] = ec.Value.Name, ec.Value.Phone, ec.Value.Relationship
+		}
 	}
 	res := s.conn(ctx).Model(&models.User{}).Where("id = ?", id).Updates(set)
 	if res.Error != nil {
