@@ -66,5 +66,14 @@ func (m CareTeamMember) PageKey() (time.Time, uuid.UUID) { return m.CreatedAt, m
 
 // All lists every model, for checks that the migrations and models agree.
 func All() []any {
-	return []any{&User{}, &RefreshToken{}, &CareTeamMember{}}
+	return []any{
+		&User{}, &RefreshToken{}, &CareTeamMember{},
+		&TreatmentPlan{}, &TreatmentSession{},
+		// Clinical care models: add below.
+
+		// Integration models: add below.
+
+		// Measurement and safety models: add below.
+
+	}
 }

@@ -1,0 +1,70 @@
+package models
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Routes of administration.
+const (
+	RouteIVInfusion    = "iv_infusion"
+	RouteIntramuscular = "intramuscular"
+	RouteIntranasal    = "intranasal"
+	RouteOral          = "oral"
+	RouteSublingual    = "sublingual"
+)
+
+// TreatmentPlan is a course of ketamine treatment for one patient.
+type TreatmentPlan struct {
+	ID                uuid.UUID `gorm:"primaryKey"`
+	PatientID         uuid.UUID
+	CreatedBy         uuid.UUID
+	StartDate         time.Time
+	SessionsPerWeek   int
+	SessionCount      int
+	Route             string
+	PreferredWeekdays *string // comma-separated ISO weekdays, 1 = Monday
+	PreferredTime     *string // HH:MM in the patient's timezone
+	Status            string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	Version           int64
+}
+
+// PageKey is the plan's position in lists.
+func (p TreatmentPlan) PageKey() (time.Time, uuid.UUID) { return p.CreatedAt, p.ID }
+
+// TreatmentSession is one session of a plan and its five parts.
+type TreatmentSession struct {
+	ID          uuid.UUID `gorm:"primaryKey"`
+	PlanID      uuid.UUID
+	PatientID   uuid.UUID
+	Sequence    int
+	ScheduledAt time.Time
+	Status      string
+	// 1. Route of administration (clinician).
+	Route string
+	// 2. Sitter or co-pilot (patient).
+	SitterName         *string
+	SitterRelationship *string
+	SitterPhone        *string
+	// 3. Preparation (patient).
+	Intention        *string
+	FastingConfirmed bool
+	RideHomeArranged bool
+	SettingPrepared  bool
+	MusicReady       bool
+	PreparationNotes *string
+	// 4. Journey (clinician).
+	StartedAt    *time.Time
+	EndedAt      *time.Time
+	DoseMg       *float64
+	DoseMgPerKg  *float64
+	JourneyNotes *string
+	// 5. Integration (clinician notes; the patient's journal refers to the session).
+	TherapistNotes *string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	Version        int64
+}

@@ -1,0 +1,17 @@
+package store
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/ketacare/api/internal/models"
+)
+
+// SessionOfPatient returns the treatment session when it belongs to the
+// patient; a session of anyone else is NotFound, like a missing one.
+func (s *Store) SessionOfPatient(ctx context.Context, sessionID, patientID uuid.UUID) (models.TreatmentSession, error) {
+	var ts models.TreatmentSession
+	err := s.conn(ctx).Where("id = ? AND patient_id = ?", sessionID, patientID).Take(&ts).Error
+	return ts, found(err, "session")
+}
