@@ -74,6 +74,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Echo, err = handlers.New(handlers.Deps{
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Log: log, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout,
+		// Integration dependencies: add below.
+
+		// Measurement and safety dependencies: add below.
 	})
 	if err != nil {
 		closeDB(db)

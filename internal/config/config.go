@@ -45,6 +45,10 @@ type Config struct {
 	LogLevel           string        `env:"LOG_LEVEL" envDefault:"info"`
 	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 	HashConcurrency    int           `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"4"`
+
+	// Integration settings: add below.
+
+	// Measurement and safety settings: add below.
 }
 
 // Load reads the configuration from environ (KEY=value pairs, as os.Environ
@@ -142,6 +146,10 @@ func (c *Config) validate() error {
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return bad("LOG_LEVEL", "must be debug, info, warn or error")
 	}
+	// Integration checks: add below.
+
+	// Measurement and safety checks: add below.
+
 	return nil
 }
 

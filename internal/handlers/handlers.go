@@ -28,6 +28,10 @@ type Deps struct {
 	CORSAllowedOrigins []string
 	// RequestTimeout bounds the work of one request.
 	RequestTimeout time.Duration
+
+	// Integration dependencies: add below.
+
+	// Measurement and safety dependencies: add below.
 }
 
 // Server implements the generated strict server interface.
