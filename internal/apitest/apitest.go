@@ -58,7 +58,16 @@ type Env struct {
 // the test ends.
 func New(t testing.TB) *Env {
 	t.Helper()
+	return NewWith(t, nil)
+}
+
+// NewWith is New with the configuration changed by configure first.
+func NewWith(t testing.TB, configure func(*config.Config)) *Env {
+	t.Helper()
 	cfg := Config(t)
+	if configure != nil {
+		configure(&cfg)
+	}
 	a, err := app.New(context.Background(), cfg, quietLogger())
 	if err != nil {
 		t.Fatalf("boot service: %v", err)

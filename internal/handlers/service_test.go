@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/config"
 )
 
 // TestRoutesMatchSpec fails when Echo serves a route the spec does not
@@ -91,5 +92,25 @@ func TestResponsesAreNotCached(t *testing.T) {
 		if got := r.Header.Get(h); got != want {
 			t.Errorf("%s = %q, want %q", h, got, want)
 		}
+	}
+}
+
+func TestCORS(t *testing.T) {
+	env := apitest.NewWith(t, func(c *config.Config) { c.CORSAllowedOrigins = []string{"https://app.clinic.example"} })
+	preflight := func(origin string) *apitest.Response {
+		return env.Do(apitest.Request{Method: http.MethodOptions, Path: "/v1/me", Header: http.Header{
+			"Origin": {origin}, "Access-Control-Request-Method": {"PATCH"}, "Access-Control-Request-Headers": {"authorization,content-type"},
+		}})
+	}
+	ok := preflight("https://app.clinic.example")
+	if ok.Status != http.StatusNoContent || ok.Header.Get("Access-Control-Allow-Origin") != "https://app.clinic.example" {
+		t.Fatalf("allowed origin: %d %v", ok.Status, ok.Header)
+	}
+	if got := preflight("https://evil.example").Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Fatalf("a foreign origin was allowed: %q", got)
+	}
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/healthz", Header: http.Header{"Origin": {"https://app.clinic.example"}}})
+	if r.Header.Get("Access-Control-Allow-Origin") != "https://app.clinic.example" {
+		t.Fatal("simple requests from the allowed origin must carry Access-Control-Allow-Origin")
 	}
 }
