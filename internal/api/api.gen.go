@@ -215,7 +215,9 @@ type PatientPage struct {
 
 // Problem An RFC 9457 problem document.
 type Problem struct {
-	Detail *string `json:"detail,omitempty"`
+	// CurrentVersion With 412, the record's current version; fetch it, merge, and retry with its ETag.
+	CurrentVersion *int64  `json:"current_version,omitempty"`
+	Detail         *string `json:"detail,omitempty"`
 
 	// Errors For validation errors, each invalid field and why.
 	Errors    *[]FieldError `json:"errors,omitempty"`
@@ -312,6 +314,12 @@ type Version = int64
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// IfMatch defines model for IfMatch.
+type IfMatch = string
+
+// IfNoneMatch defines model for IfNoneMatch.
+type IfNoneMatch = string
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -336,6 +344,12 @@ type NotFound = Problem
 // PayloadTooLarge An RFC 9457 problem document.
 type PayloadTooLarge = Problem
 
+// PreconditionFailed An RFC 9457 problem document.
+type PreconditionFailed = Problem
+
+// PreconditionRequired An RFC 9457 problem document.
+type PreconditionRequired = Problem
+
 // ServiceUnavailable An RFC 9457 problem document.
 type ServiceUnavailable = Problem
 
@@ -354,6 +368,20 @@ type ListCliniciansParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// GetMeParams defines parameters for GetMe.
+type GetMeParams struct {
+	// IfNoneMatch An ETag you hold; when it is still current the answer is 304 with no body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdateMeParams defines parameters for UpdateMe.
+type UpdateMeParams struct {
+	// IfMatch The ETag of the version you last read. Required: without it the
+	// answer is 428; if the record changed since, 412 with its current
+	// version, and nothing is changed.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListPatientsParams defines parameters for ListPatients.
 type ListPatientsParams struct {
 	// Limit Page size, 1 to 200.
@@ -364,6 +392,20 @@ type ListPatientsParams struct {
 
 	// Q Part of the patient's display name.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
+}
+
+// GetPatientParams defines parameters for GetPatient.
+type GetPatientParams struct {
+	// IfNoneMatch An ETag you hold; when it is still current the answer is 304 with no body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdatePatientParams defines parameters for UpdatePatient.
+type UpdatePatientParams struct {
+	// IfMatch The ETag of the version you last read. Required: without it the
+	// answer is 428; if the record changed since, 412 with its current
+	// version, and nothing is changed.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListCareTeamParams defines parameters for ListCareTeam.
@@ -433,19 +475,19 @@ type ServerInterface interface {
 	CreateClinician(ctx echo.Context) error
 	// GetMe The signed-in user
 	// (GET /v1/me)
-	GetMe(ctx echo.Context) error
+	GetMe(ctx echo.Context, params GetMeParams) error
 	// UpdateMe Update the signed-in user's display name or timezone
 	// (PATCH /v1/me)
-	UpdateMe(ctx echo.Context) error
+	UpdateMe(ctx echo.Context, params UpdateMeParams) error
 	// ListPatients List patients (clinicians and admins)
 	// (GET /v1/patients)
 	ListPatients(ctx echo.Context, params ListPatientsParams) error
 	// GetPatient A patient's profile
 	// (GET /v1/patients/{patient_id})
-	GetPatient(ctx echo.Context, patientID PatientID) error
+	GetPatient(ctx echo.Context, patientID PatientID, params GetPatientParams) error
 	// UpdatePatient Edit one's own patient profile
 	// (PATCH /v1/patients/{patient_id})
-	UpdatePatient(ctx echo.Context, patientID PatientID) error
+	UpdatePatient(ctx echo.Context, patientID PatientID, params UpdatePatientParams) error
 	// ListCareTeam A patient's care team
 	// (GET /v1/patients/{patient_id}/care-team)
 	ListCareTeam(ctx echo.Context, patientID PatientID, params ListCareTeamParams) error
@@ -588,8 +630,28 @@ func (w *ServerInterfaceWrapper) CreateClinician(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetMeParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetMe(ctx)
+	err = w.Handler.GetMe(ctx, params)
 	return err
 }
 
@@ -597,8 +659,28 @@ func (w *ServerInterfaceWrapper) GetMe(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateMeParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateMe(ctx)
+	err = w.Handler.UpdateMe(ctx, params)
 	return err
 }
 
@@ -645,8 +727,28 @@ func (w *ServerInterfaceWrapper) GetPatient(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPatientParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetPatient(ctx, patientID)
+	err = w.Handler.GetPatient(ctx, patientID, params)
 	return err
 }
 
@@ -661,8 +763,28 @@ func (w *ServerInterfaceWrapper) UpdatePatient(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdatePatientParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdatePatient(ctx, patientID)
+	err = w.Handler.UpdatePatient(ctx, patientID, params)
 	return err
 }
 
@@ -825,7 +947,18 @@ type InternalErrorApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
+type NotModifiedResponseHeaders struct {
+	ETag *string
+}
+type NotModifiedResponse struct {
+	Headers NotModifiedResponseHeaders
+}
+
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
+
+type PreconditionFailedApplicationProblemPlusJSONResponse Problem
+
+type PreconditionRequiredApplicationProblemPlusJSONResponse Problem
 
 type ServiceUnavailableApplicationProblemPlusJSONResponse Problem
 
@@ -1651,24 +1784,45 @@ func (response CreateClinician500ApplicationProblemPlusJSONResponse) VisitCreate
 }
 
 type GetMeRequestObject struct {
+	Params GetMeParams
 }
 
 type GetMeResponseObject interface {
 	VisitGetMeResponse(w http.ResponseWriter) error
 }
 
-type GetMe200JSONResponse User
+type GetMe200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetMe200JSONResponse struct {
+	Body    User
+	Headers GetMe200ResponseHeaders
+}
 
 func (response GetMe200JSONResponse) VisitGetMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetMe304Response = NotModifiedResponse
+
+func (response GetMe304Response) VisitGetMeResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetMe401ApplicationProblemPlusJSONResponse struct {
@@ -1723,22 +1877,33 @@ func (response GetMe500ApplicationProblemPlusJSONResponse) VisitGetMeResponse(w 
 }
 
 type UpdateMeRequestObject struct {
-	Body *UpdateMeJSONRequestBody
+	Params UpdateMeParams
+	Body   *UpdateMeJSONRequestBody
 }
 
 type UpdateMeResponseObject interface {
 	VisitUpdateMeResponse(w http.ResponseWriter) error
 }
 
-type UpdateMe200JSONResponse User
+type UpdateMe200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateMe200JSONResponse struct {
+	Body    User
+	Headers UpdateMe200ResponseHeaders
+}
 
 func (response UpdateMe200JSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1795,6 +1960,22 @@ func (response UpdateMe404ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
+type UpdateMe412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe412ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateMe413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -1823,6 +2004,22 @@ func (response UpdateMe415ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateMe428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateMe428ApplicationProblemPlusJSONResponse) VisitUpdateMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1934,24 +2131,45 @@ func (response ListPatients500ApplicationProblemPlusJSONResponse) VisitListPatie
 
 type GetPatientRequestObject struct {
 	PatientID PatientID `json:"patient_id"`
+	Params    GetPatientParams
 }
 
 type GetPatientResponseObject interface {
 	VisitGetPatientResponse(w http.ResponseWriter) error
 }
 
-type GetPatient200JSONResponse Patient
+type GetPatient200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetPatient200JSONResponse struct {
+	Body    Patient
+	Headers GetPatient200ResponseHeaders
+}
 
 func (response GetPatient200JSONResponse) VisitGetPatientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetPatient304Response = NotModifiedResponse
+
+func (response GetPatient304Response) VisitGetPatientResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetPatient400ApplicationProblemPlusJSONResponse struct {
@@ -2023,6 +2241,7 @@ func (response GetPatient500ApplicationProblemPlusJSONResponse) VisitGetPatientR
 
 type UpdatePatientRequestObject struct {
 	PatientID PatientID `json:"patient_id"`
+	Params    UpdatePatientParams
 	Body      *UpdatePatientJSONRequestBody
 }
 
@@ -2030,15 +2249,25 @@ type UpdatePatientResponseObject interface {
 	VisitUpdatePatientResponse(w http.ResponseWriter) error
 }
 
-type UpdatePatient200JSONResponse Patient
+type UpdatePatient200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdatePatient200JSONResponse struct {
+	Body    Patient
+	Headers UpdatePatient200ResponseHeaders
+}
 
 func (response UpdatePatient200JSONResponse) VisitUpdatePatientResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -2111,6 +2340,22 @@ func (response UpdatePatient404ApplicationProblemPlusJSONResponse) VisitUpdatePa
 	return err
 }
 
+type UpdatePatient412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePatient412ApplicationProblemPlusJSONResponse) VisitUpdatePatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdatePatient413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -2139,6 +2384,22 @@ func (response UpdatePatient415ApplicationProblemPlusJSONResponse) VisitUpdatePa
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePatient428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePatient428ApplicationProblemPlusJSONResponse) VisitUpdatePatientResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2901,8 +3162,10 @@ func (sh *strictHandler) CreateClinician(ctx echo.Context) error {
 }
 
 // GetMe operation middleware
-func (sh *strictHandler) GetMe(ctx echo.Context) error {
+func (sh *strictHandler) GetMe(ctx echo.Context, params GetMeParams) error {
 	var request GetMeRequestObject
+
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetMe(ctx.Request().Context(), request.(GetMeRequestObject))
@@ -2924,8 +3187,10 @@ func (sh *strictHandler) GetMe(ctx echo.Context) error {
 }
 
 // UpdateMe operation middleware
-func (sh *strictHandler) UpdateMe(ctx echo.Context) error {
+func (sh *strictHandler) UpdateMe(ctx echo.Context, params UpdateMeParams) error {
 	var request UpdateMeRequestObject
+
+	request.Params = params
 
 	var body UpdateMeJSONRequestBody
 	var err error
@@ -2995,10 +3260,11 @@ func (sh *strictHandler) ListPatients(ctx echo.Context, params ListPatientsParam
 }
 
 // GetPatient operation middleware
-func (sh *strictHandler) GetPatient(ctx echo.Context, patientID PatientID) error {
+func (sh *strictHandler) GetPatient(ctx echo.Context, patientID PatientID, params GetPatientParams) error {
 	var request GetPatientRequestObject
 
 	request.PatientID = patientID
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetPatient(ctx.Request().Context(), request.(GetPatientRequestObject))
@@ -3020,10 +3286,11 @@ func (sh *strictHandler) GetPatient(ctx echo.Context, patientID PatientID) error
 }
 
 // UpdatePatient operation middleware
-func (sh *strictHandler) UpdatePatient(ctx echo.Context, patientID PatientID) error {
+func (sh *strictHandler) UpdatePatient(ctx echo.Context, patientID PatientID, params UpdatePatientParams) error {
 	var request UpdatePatientRequestObject
 
 	request.PatientID = patientID
+	request.Params = params
 
 	var body UpdatePatientJSONRequestBody
 	var err error

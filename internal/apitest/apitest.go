@@ -347,6 +347,28 @@ func (e *Env) Patch(path, token string, body any) *Response {
 	return e.Do(Request{Method: http.MethodPatch, Path: path, Token: token, Body: body})
 }
 
+// PatchIf sends body as JSON with If-Match: etag.
+func (e *Env) PatchIf(path, token, etag string, body any) *Response {
+	e.T.Helper()
+	return e.Do(Request{Method: http.MethodPatch, Path: path, Token: token, Body: body, Header: http.Header{"If-Match": {etag}}})
+}
+
+// DeleteIf sends a DELETE with If-Match: etag.
+func (e *Env) DeleteIf(path, token, etag string) *Response {
+	e.T.Helper()
+	return e.Do(Request{Method: http.MethodDelete, Path: path, Token: token, Header: http.Header{"If-Match": {etag}}})
+}
+
+// ETag returns the response's ETag, failing the test when there is none.
+func (r *Response) ETag(t testing.TB) string {
+	t.Helper()
+	tag := r.Header.Get("ETag")
+	if tag == "" {
+		t.Fatalf("response has no ETag: %s", truncate(r.Body))
+	}
+	return tag
+}
+
 // Put sends body as JSON, or nothing when body is nil.
 func (e *Env) Put(path, token string, body any) *Response {
 	e.T.Helper()

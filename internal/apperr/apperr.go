@@ -22,6 +22,8 @@ const (
 	TooLarge        Code = "too_large"        // the body exceeds the limit
 	UnsupportedType Code = "unsupported_type" // the body is not JSON
 	Unavailable     Code = "unavailable"      // a dependency such as the database is down
+	Stale           Code = "stale"            // If-Match names a version that is no longer current
+	NeedsIfMatch    Code = "needs_if_match"   // a change was sent without If-Match
 	Internal        Code = "internal"         // anything unexpected
 )
 
@@ -37,6 +39,9 @@ type Error struct {
 	Code    Code
 	Message string
 	Fields  []FieldError
+	// CurrentVersion is the record's version, told to a client whose
+	// If-Match was stale so it can refetch and merge.
+	CurrentVersion int64
 	// Err is the underlying cause, logged but never shown to clients.
 	Err error
 }

@@ -54,6 +54,10 @@ func NewSpecRouter(doc *openapi3.T) (routers.Router, error) {
 	return gorillamux.NewRouter(&clone)
 }
 
+// routeKey is where the contract middleware leaves the matched spec route
+// for the middleware after it.
+const routeKey = "spec.route"
+
 // contractMiddleware holds every request to the contract before a handler sees
 // it: the path and method must be an operation, the caller must satisfy its
 // security and x-roles, and parameters and body must match their schemas.
@@ -72,6 +76,7 @@ func (m *contractMiddleware) handle(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return echo.ErrNotFound
 		}
+		c.Set(routeKey, route)
 		op := route.Operation
 		if requiresAuth(route) {
 			id, err := m.authenticate(req)

@@ -32,6 +32,8 @@ var problemKinds = map[apperr.Code]problemKind{
 	apperr.UnsupportedType: {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
 	apperr.Unprocessable:   {http.StatusUnprocessableEntity, "unprocessable", "Unprocessable request"},
 	apperr.Unavailable:     {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
+	apperr.Stale:           {http.StatusPreconditionFailed, "stale-version", "Precondition failed"},
+	apperr.NeedsIfMatch:    {http.StatusPreconditionRequired, "if-match-required", "Precondition required"},
 	apperr.Internal:        {http.StatusInternalServerError, "internal", "Internal server error"},
 }
 
@@ -102,6 +104,9 @@ func toProblem(err error) (int, api.Problem) {
 	p := api.Problem{Type: problemTypePrefix + kind.slug, Title: kind.title, Status: kind.status}
 	if ae.Code != apperr.Internal && ae.Message != "" {
 		p.Detail = ptr(ae.Message)
+	}
+	if ae.CurrentVersion > 0 {
+		p.CurrentVersion = &ae.CurrentVersion
 	}
 	if len(ae.Fields) > 0 {
 		fields := make([]api.FieldError, len(ae.Fields))

@@ -61,6 +61,7 @@ func New(deps Deps) (*echo.Echo, error) {
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
 		middleware.ContextTimeout(deps.RequestTimeout),
 		contract.handle,
+		conditional,
 	)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
 	return e, nil
