@@ -63,6 +63,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db),
 		Signer: auth.NewSigner(cfg.JWTSecret, cfg.JWTPreviousSecrets...)}
 	hasher := auth.NewHasher(cfg.HashConcurrency)
+	proxies, _ := cfg.TrustedProxyNets() // checked by config.Load
 	created, err := handlers.EnsureAdmin(ctx, a.Store, hasher, cfg.AdminEmail, cfg.AdminPassword)
 	if err != nil {
 		closeDB(db)
@@ -73,7 +74,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	a.Echo, err = handlers.New(handlers.Deps{
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Log: log, Spec: docs.OpenAPI,
-		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout,
+		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
 		// Integration dependencies: add below.
 
 		// Measurement and safety dependencies: add below.

@@ -45,6 +45,7 @@ type Config struct {
 	LogLevel           string        `env:"LOG_LEVEL" envDefault:"info"`
 	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 	HashConcurrency    int           `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"4"`
+	TrustedProxies     []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 
 	// Integration settings: add below.
 
@@ -133,6 +134,9 @@ func (c *Config) validate() error {
 			return bad("CORS_ALLOWED_ORIGINS", "%q is not an origin such as https://app.example.com", o)
 		}
 	}
+	if _, err := c.TrustedProxyNets(); err != nil {
+		return bad("TRUSTED_PROXIES", "%v", err)
+	}
 	if c.DBMaxConns < 2 || c.DBMaxConns > 500 {
 		return bad("DB_MAX_CONNS", "must be between 2 and 500")
 	}
@@ -151,6 +155,28 @@ func (c *Config) validate() error {
 	// Measurement and safety checks: add below.
 
 	return nil
+}
+
+// TrustedProxyNets parses TRUSTED_PROXIES: CIDRs or single addresses of
+// the load balancers whose X-Forwarded-For header names the client.
+func (c *Config) TrustedProxyNets() ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if !strings.Contains(s, "/") {
+			if ip := net.ParseIP(s); ip != nil && ip.To4() != nil {
+				s += "/32"
+			} else {
+				s += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR range", s)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
 }
 
 // SlogLevel is LOG_LEVEL as a slog level.

@@ -6,6 +6,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -28,6 +29,8 @@ type Deps struct {
 	CORSAllowedOrigins []string
 	// RequestTimeout bounds the work of one request.
 	RequestTimeout time.Duration
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	TrustedProxies []*net.IPNet
 
 	// Integration dependencies: add below.
 
