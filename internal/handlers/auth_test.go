@@ -282,3 +282,51 @@ func TestLoginThrottling(t *testing.T) {
 	attempt("192.0.2.50", "max2@example.com", "wrong-passphrase").Expect(t, http.StatusTooManyRequests)
 	attempt("192.0.2.51", "max2@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
 }
+
+func TestPasswordChangeSignsOutEverywhere(t *testing.T) {
+	env := apitest.New(t)
+	phone := tokens(t, register(env, "ren@example.com", "a-decent-passphrase", "Ren").Expect(t, http.StatusCreated))
+	tablet := tokens(t, login(env, "ren@example.com", "a-decent-passphrase").Expect(t, http.StatusOK))
+	change := func(body any) *apitest.Response {
+		return env.Post("/v1/me/password", phone.AccessToken, body)
+	}
+
+	p := change(map[string]any{"current_password": "not-my-password", "new_password": "harbour-light-at-dusk"}).Expect(t, http.StatusBadRequest).Problem(t)
+	if !slices.Contains(p.Fields(), "current_password") {
+		t.Fatalf("problem names %v", p.Fields())
+	}
+	p = change(map[string]any{"current_password": "a-decent-passphrase", "new_password": "qwertyuiop"}).Expect(t, http.StatusBadRequest).Problem(t)
+	if !slices.Contains(p.Fields(), "new_password") {
+		t.Fatalf("problem names %v", p.Fields())
+	}
+	// Refused changes changed nothing: the old refresh tokens still work.
+	phone = tokens(t, env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": phone.RefreshToken}).Expect(t, http.StatusOK))
+
+	change(map[string]any{"current_password": "a-decent-passphrase", "new_password": "harbour-light-at-dusk"}).Expect(t, http.StatusNoContent)
+	for _, rt := range []string{phone.RefreshToken, tablet.RefreshToken} {
+		env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": rt}).Expect(t, http.StatusUnauthorized)
+	}
+	login(env, "ren@example.com", "a-decent-passphrase").Expect(t, http.StatusUnauthorized)
+	login(env, "ren@example.com", "harbour-light-at-dusk").Expect(t, http.StatusOK)
+	env.Post("/v1/me/password", "", map[string]any{"current_password": "x", "new_password": "harbour-light-at-dusk"}).Expect(t, http.StatusUnauthorized)
+}
+
+func TestAdminResetsPassword(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	patient := tokens(t, register(env, "ida@example.com", "a-decent-passphrase", "Ida").Expect(t, http.StatusCreated))
+	nurse := env.Clinician("Nurse", "nurse")
+	path := "/v1/users/" + patient.User.ID.String() + "/password"
+	body := map[string]any{"new_password": "a-temporary-passphrase-42"}
+
+	env.Post(path, patient.AccessToken, body).Expect(t, http.StatusForbidden)
+	env.Post(path, nurse.Token, body).Expect(t, http.StatusForbidden)
+	env.Post(path, "", body).Expect(t, http.StatusUnauthorized)
+	env.Post("/v1/users/"+admin.ID.String()+"/password", admin.Token, body).Expect(t, http.StatusForbidden)
+	env.Post("/v1/users/0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f/password", admin.Token, body).Expect(t, http.StatusNotFound)
+
+	env.Post(path, admin.Token, body).Expect(t, http.StatusNoContent)
+	env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": patient.RefreshToken}).Expect(t, http.StatusUnauthorized)
+	login(env, "ida@example.com", "a-temporary-passphrase-42").Expect(t, http.StatusOK)
+	env.Post("/v1/users/"+nurse.ID.String()+"/password", admin.Token, body).Expect(t, http.StatusNoContent)
+}
