@@ -174,6 +174,14 @@ func spec(t testing.TB) (*openapi3.T, routers.Router) {
 	return specDoc, specRouter
 }
 
+// For returns the same service reporting to t: a subtest or a fuzz
+// target's own T.
+func (e *Env) For(t testing.TB) *Env {
+	c := *e
+	c.T = t
+	return &c
+}
+
 // Spec returns the parsed OpenAPI document.
 func (e *Env) Spec() *openapi3.T { return e.doc }
 
