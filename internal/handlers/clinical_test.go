@@ -23,11 +23,17 @@ const (
 	secretIntention      = "To forgive my brother"
 )
 
-func evaluationsPath(c clinic) string { return "/v1/patients/" + c.patient.ID.String() + "/evaluations" }
-func plansPath(c clinic) string       { return "/v1/patients/" + c.patient.ID.String() + "/treatment-plans" }
+// evaluationsPath and plansPath are the clinic's patient's collections.
+func evaluationsPath(c clinic) string {
+	return "/v1/patients/" + c.patient.ID.String() + "/evaluations"
+}
+
+func plansPath(c clinic) string {
+	return "/v1/patients/" + c.patient.ID.String() + "/treatment-plans"
+}
 
 // evaluate records an evaluation of the clinic's patient by their clinician,
-// evaluatedAt ago.
+// dated ago before now.
 func evaluate(t *testing.T, env *apitest.Env, c clinic, outcome string, ago time.Duration) api.CandidacyEvaluation {
 	t.Helper()
 	body := map[string]any{
@@ -70,11 +76,11 @@ func makePlan(t *testing.T, env *apitest.Env, c clinic, body map[string]any) api
 // sessionsOf returns every session of the plan, reading page by page.
 func sessionsOf(t *testing.T, env *apitest.Env, c clinic, planID uuid.UUID) []api.TreatmentSession {
 	t.Helper()
-	return listAll(t, env, c.clinician.Token, "/v1/sessions?patient_id="+c.patient.ID.String()+"&plan_id="+planID.String(), 200)
+	return listAllSessions(t, env, c.clinician.Token, "/v1/sessions?patient_id="+c.patient.ID.String()+"&plan_id="+planID.String(), 200)
 }
 
 // listAll reads every page of a session list with the page size.
-func listAll(t *testing.T, env *apitest.Env, token, path string, limit int) []api.TreatmentSession {
+func listAllSessions(t *testing.T, env *apitest.Env, token, path string, limit int) []api.TreatmentSession {
 	t.Helper()
 	var all []api.TreatmentSession
 	cursor := ""
@@ -99,14 +105,14 @@ func eligibleClinic(t *testing.T, env *apitest.Env) clinic {
 
 // jsonObject decodes a response body into a generic object, to check which
 // keys it has.
-func jsonObject(t *testing.T, r *apitest.Response) map[string]any {
+func decodeObject(t *testing.T, r *apitest.Response) map[string]any {
 	t.Helper()
 	var m map[string]any
 	r.JSON(t, &m)
 	return m
 }
 
-func has(obj any, key string) bool {
+func hasKey(obj any, key string) bool {
 	m, ok := obj.(map[string]any)
 	if !ok {
 		return false
@@ -163,8 +169,8 @@ func TestEvaluations(t *testing.T) {
 	// The notes are the care team's: the key is absent for the patient and admins.
 	for _, who := range []apitest.User{c.patient, c.admin} {
 		r := env.Get(path, who.Token).Expect(t, http.StatusOK)
-		for _, it := range jsonObject(t, r)["items"].([]any) {
-			if has(it, "clinician_notes") || !has(it, "outcome") {
+		for _, it := range decodeObject(t, r)["items"].([]any) {
+			if hasKey(it, "clinician_notes") || !hasKey(it, "outcome") {
 				t.Fatalf("%s sees %v", who.Role, it)
 			}
 		}
@@ -199,7 +205,9 @@ func TestEvaluationValidation(t *testing.T) {
 	}{
 		{"eligible without blood pressure", valid(func(b map[string]any) { delete(b, "baseline_blood_pressure") }), "baseline_blood_pressure"},
 		{"diastolic above systolic", valid(func(b map[string]any) { b["baseline_blood_pressure"] = map[string]any{"systolic": 90, "diastolic": 95} }), "baseline_blood_pressure.diastolic"},
-		{"impossible systolic", valid(func(b map[string]any) { b["baseline_blood_pressure"] = map[string]any{"systolic": 400, "diastolic": 80} }), "baseline_blood_pressure.systolic"},
+		{"impossible systolic", valid(func(b map[string]any) {
+			b["baseline_blood_pressure"] = map[string]any{"systolic": 400, "diastolic": 80}
+		}), "baseline_blood_pressure.systolic"},
 		{"in the future", valid(func(b map[string]any) { b["evaluated_at"] = now.Add(time.Hour).Format(time.RFC3339) }), "evaluated_at"},
 		{"unknown outcome", valid(func(b map[string]any) { b["outcome"] = "maybe" }), "outcome"},
 		{"unknown contraindication", valid(func(b map[string]any) { b["contraindications"] = []string{"bad_mood"} }), "contraindications.0"},
