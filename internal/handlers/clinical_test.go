@@ -660,3 +660,36 @@ func otherPatientPlan(t *testing.T, env *apitest.Env, c clinic) uuid.UUID {
 	}).Expect(t, http.StatusCreated).JSON(t, &p)
 	return p.ID
 }
+
+// TestConcurrentPlansMakeOne sends the same plan several times at once, as a
+// double-tapped button would: exactly one is made, with exactly its sessions.
+func TestConcurrentPlansMakeOne(t *testing.T) {
+	env := apitest.New(t)
+	c := eligibleClinic(t, env)
+	body := map[string]any{"start_date": localDate(t, "UTC", 1), "sessions_per_week": 3, "route": "iv_infusion"}
+	const tries = 4
+	statuses := make(chan int, tries)
+	for range tries {
+		go func() {
+			statuses <- env.Do(apitest.Request{Method: http.MethodPost, Path: plansPath(c), Token: c.clinician.Token, Body: body}).Status
+		}()
+	}
+	made := 0
+	for range tries {
+		switch s := <-statuses; s {
+		case http.StatusCreated:
+			made++
+		case http.StatusConflict:
+		default:
+			t.Fatalf("concurrent plan got %d", s)
+		}
+	}
+	if made != 1 {
+		t.Fatalf("%d plans made, want 1", made)
+	}
+	var sessions api.TreatmentSessionPage
+	env.Get("/v1/sessions?limit=50", c.patient.Token).Expect(t, http.StatusOK).JSON(t, &sessions)
+	if len(sessions.Items) != 6 {
+		t.Fatalf("%d sessions, want the one plan's 6", len(sessions.Items))
+	}
+}
