@@ -33,6 +33,78 @@ func (e AuthTokensTokenType) Valid() bool {
 	}
 }
 
+// Defines values for Contraindication.
+const (
+	ActiveMania                   Contraindication = "active_mania"
+	ActiveSubstanceUseDisorder    Contraindication = "active_substance_use_disorder"
+	HistoryOfPsychosis            Contraindication = "history_of_psychosis"
+	Other                         Contraindication = "other"
+	Pregnancy                     Contraindication = "pregnancy"
+	UncontrolledHypertension      Contraindication = "uncontrolled_hypertension"
+	UnstableCardiovascularDisease Contraindication = "unstable_cardiovascular_disease"
+)
+
+// Valid indicates whether the value is a known member of the Contraindication enum.
+func (e Contraindication) Valid() bool {
+	switch e {
+	case ActiveMania:
+		return true
+	case ActiveSubstanceUseDisorder:
+		return true
+	case HistoryOfPsychosis:
+		return true
+	case Other:
+		return true
+	case Pregnancy:
+		return true
+	case UncontrolledHypertension:
+		return true
+	case UnstableCardiovascularDisease:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CreateTreatmentPlanRequestSessionsPerWeek.
+const (
+	CreateTreatmentPlanRequestSessionsPerWeekN2 CreateTreatmentPlanRequestSessionsPerWeek = 2
+	CreateTreatmentPlanRequestSessionsPerWeekN3 CreateTreatmentPlanRequestSessionsPerWeek = 3
+)
+
+// Valid indicates whether the value is a known member of the CreateTreatmentPlanRequestSessionsPerWeek enum.
+func (e CreateTreatmentPlanRequestSessionsPerWeek) Valid() bool {
+	switch e {
+	case CreateTreatmentPlanRequestSessionsPerWeekN2:
+		return true
+	case CreateTreatmentPlanRequestSessionsPerWeekN3:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EvaluationOutcome.
+const (
+	Eligible             EvaluationOutcome = "eligible"
+	NeedsMoreInformation EvaluationOutcome = "needs_more_information"
+	NotEligible          EvaluationOutcome = "not_eligible"
+)
+
+// Valid indicates whether the value is a known member of the EvaluationOutcome enum.
+func (e EvaluationOutcome) Valid() bool {
+	switch e {
+	case Eligible:
+		return true
+	case NeedsMoreInformation:
+		return true
+	case NotEligible:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -42,6 +114,27 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case Ok:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PlanStatus.
+const (
+	PlanStatusActive    PlanStatus = "active"
+	PlanStatusCancelled PlanStatus = "cancelled"
+	PlanStatusCompleted PlanStatus = "completed"
+)
+
+// Valid indicates whether the value is a known member of the PlanStatus enum.
+func (e PlanStatus) Valid() bool {
+	switch e {
+	case PlanStatusActive:
+		return true
+	case PlanStatusCancelled:
+		return true
+	case PlanStatusCompleted:
 		return true
 	default:
 		return false
@@ -93,6 +186,78 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for RouteOfAdministration.
+const (
+	Intramuscular RouteOfAdministration = "intramuscular"
+	Intranasal    RouteOfAdministration = "intranasal"
+	IvInfusion    RouteOfAdministration = "iv_infusion"
+	Oral          RouteOfAdministration = "oral"
+	Sublingual    RouteOfAdministration = "sublingual"
+)
+
+// Valid indicates whether the value is a known member of the RouteOfAdministration enum.
+func (e RouteOfAdministration) Valid() bool {
+	switch e {
+	case Intramuscular:
+		return true
+	case Intranasal:
+		return true
+	case IvInfusion:
+		return true
+	case Oral:
+		return true
+	case Sublingual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SessionStatus.
+const (
+	SessionStatusCancelled  SessionStatus = "cancelled"
+	SessionStatusCompleted  SessionStatus = "completed"
+	SessionStatusInProgress SessionStatus = "in_progress"
+	SessionStatusNoShow     SessionStatus = "no_show"
+	SessionStatusScheduled  SessionStatus = "scheduled"
+)
+
+// Valid indicates whether the value is a known member of the SessionStatus enum.
+func (e SessionStatus) Valid() bool {
+	switch e {
+	case SessionStatusCancelled:
+		return true
+	case SessionStatusCompleted:
+		return true
+	case SessionStatusInProgress:
+		return true
+	case SessionStatusNoShow:
+		return true
+	case SessionStatusScheduled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TreatmentPlanSessionsPerWeek.
+const (
+	TreatmentPlanSessionsPerWeekN2 TreatmentPlanSessionsPerWeek = 2
+	TreatmentPlanSessionsPerWeekN3 TreatmentPlanSessionsPerWeek = 3
+)
+
+// Valid indicates whether the value is a known member of the TreatmentPlanSessionsPerWeek enum.
+func (e TreatmentPlanSessionsPerWeek) Valid() bool {
+	switch e {
+	case TreatmentPlanSessionsPerWeekN2:
+		return true
+	case TreatmentPlanSessionsPerWeekN3:
+		return true
+	default:
+		return false
+	}
+}
+
 // AuthTokens defines model for AuthTokens.
 type AuthTokens struct {
 	// AccessToken A JWT for the Authorization header.
@@ -112,6 +277,42 @@ type AuthTokens struct {
 
 // AuthTokensTokenType defines model for AuthTokens.TokenType.
 type AuthTokensTokenType string
+
+// BloodPressure In mmHg; `diastolic` is below `systolic`.
+type BloodPressure struct {
+	Diastolic int `json:"diastolic"`
+	Systolic  int `json:"systolic"`
+}
+
+// CandidacyEvaluation Never changes once recorded, so it has no version.
+type CandidacyEvaluation struct {
+	// BaselineBloodPressure In mmHg; `diastolic` is below `systolic`.
+	BaselineBloodPressure *BloodPressure `json:"baseline_blood_pressure,omitempty"`
+
+	// ClinicianNotes For the care team only; absent from the patient's and admins' responses.
+	ClinicianNotes    *string            `json:"clinician_notes,omitempty"`
+	Contraindications []Contraindication `json:"contraindications"`
+	CreatedAt         time.Time          `json:"created_at"`
+	EvaluatedAt       time.Time          `json:"evaluated_at"`
+
+	// EvaluatedBy Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	EvaluatedBy ID `json:"evaluated_by"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID      ID                `json:"id"`
+	Outcome EvaluationOutcome `json:"outcome"`
+
+	// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PatientID ID `json:"patient_id"`
+}
+
+// CandidacyEvaluationPage defines model for CandidacyEvaluationPage.
+type CandidacyEvaluationPage struct {
+	Items []CandidacyEvaluation `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
 
 // CareTeamMember defines model for CareTeamMember.
 type CareTeamMember struct {
@@ -139,6 +340,12 @@ type ChangePasswordRequest struct {
 	NewPassword NewPassword `json:"new_password"`
 }
 
+// ClinicalNote defines model for ClinicalNote.
+type ClinicalNote = string
+
+// Contraindication defines model for Contraindication.
+type Contraindication string
+
 // CreateClinicianRequest defines model for CreateClinicianRequest.
 type CreateClinicianRequest struct {
 	DisplayName DisplayName `json:"display_name"`
@@ -149,6 +356,54 @@ type CreateClinicianRequest struct {
 	// Password 10 to 128 characters; commonly used passwords are refused.
 	Password   NewPassword `json:"password"`
 	Profession Profession  `json:"profession"`
+}
+
+// CreateEvaluationRequest defines model for CreateEvaluationRequest.
+type CreateEvaluationRequest struct {
+	// BaselineBloodPressure In mmHg; `diastolic` is below `systolic`.
+	BaselineBloodPressure *BloodPressure `json:"baseline_blood_pressure,omitempty"`
+	ClinicianNotes        *ClinicalNote  `json:"clinician_notes,omitempty"`
+
+	// Contraindications The contraindications found; none when absent.
+	Contraindications *[]Contraindication `json:"contraindications,omitempty"`
+	EvaluatedAt       time.Time           `json:"evaluated_at"`
+	Outcome           EvaluationOutcome   `json:"outcome"`
+}
+
+// CreateTreatmentPlanRequest defines model for CreateTreatmentPlanRequest.
+type CreateTreatmentPlanRequest struct {
+	// PreferredTime Local time HH:MM between 06:00 and 20:00.
+	//
+	// Example: 10:00
+	PreferredTime *TimeOfDay `json:"preferred_time,omitempty"`
+
+	// PreferredWeekdays Exactly `sessions_per_week` different weekdays.
+	PreferredWeekdays *[]Weekday                                `json:"preferred_weekdays,omitempty"`
+	Route             RouteOfAdministration                     `json:"route"`
+	SessionCount      *int                                      `json:"session_count,omitempty"`
+	SessionsPerWeek   CreateTreatmentPlanRequestSessionsPerWeek `json:"sessions_per_week"`
+
+	// StartDate The first day of the course, in the patient's timezone.
+	StartDate openapi_types.Date `json:"start_date"`
+}
+
+// CreateTreatmentPlanRequestSessionsPerWeek defines model for CreateTreatmentPlanRequest.SessionsPerWeek.
+type CreateTreatmentPlanRequestSessionsPerWeek int
+
+// CreateVitalSignRequest defines model for CreateVitalSignRequest.
+type CreateVitalSignRequest struct {
+	// Diastolic mmHg, below systolic.
+	Diastolic int `json:"diastolic"`
+
+	// HeartRate Beats per minute.
+	HeartRate int `json:"heart_rate"`
+
+	// Spo2 Oxygen saturation, percent.
+	Spo2 int `json:"spo2"`
+
+	// Systolic mmHg
+	Systolic int       `json:"systolic"`
+	TakenAt  time.Time `json:"taken_at"`
 }
 
 // DisplayName defines model for DisplayName.
@@ -163,6 +418,9 @@ type EmergencyContact struct {
 	Phone        string `json:"phone"`
 	Relationship string `json:"relationship"`
 }
+
+// EvaluationOutcome defines model for EvaluationOutcome.
+type EvaluationOutcome string
 
 // FieldError defines model for FieldError.
 type FieldError struct {
@@ -181,6 +439,26 @@ type HealthStatus string
 
 // ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
 type ID = openapi_types.UUID
+
+// Integration Making sense of the journey afterwards.
+type Integration struct {
+	// TherapistNotes For the care team only; absent from the patient's and admins' responses.
+	TherapistNotes *string `json:"therapist_notes,omitempty"`
+}
+
+// Journey The session itself, recorded by the care team. Fields not yet recorded are absent.
+type Journey struct {
+	// DoseMg Milligrams.
+	DoseMg *float64 `json:"dose_mg,omitempty"`
+
+	// DoseMgPerKg Milligrams per kilogram of body weight.
+	DoseMgPerKg *float64   `json:"dose_mg_per_kg,omitempty"`
+	EndedAt     *time.Time `json:"ended_at,omitempty"`
+
+	// Notes For the care team only; absent from the patient's and admins' responses.
+	Notes     *string    `json:"notes,omitempty"`
+	StartedAt *time.Time `json:"started_at,omitempty"`
+}
 
 // LoginRequest defines model for LoginRequest.
 type LoginRequest struct {
@@ -219,6 +497,24 @@ type PatientPage struct {
 
 	// NextCursor Pass as `cursor` to get the next page; null on the last page.
 	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// PlanStatus defines model for PlanStatus.
+type PlanStatus string
+
+// Preparation The patient's preparation, written by the patient.
+type Preparation struct {
+	Checklist PreparationChecklist `json:"checklist"`
+	Intention *string              `json:"intention,omitempty"`
+	Notes     *string              `json:"notes,omitempty"`
+}
+
+// PreparationChecklist defines model for PreparationChecklist.
+type PreparationChecklist struct {
+	FastingConfirmed bool `json:"fasting_confirmed"`
+	MusicReady       bool `json:"music_ready"`
+	RideHomeArranged bool `json:"ride_home_arranged"`
+	SettingPrepared  bool `json:"setting_prepared"`
 }
 
 // Problem An RFC 9457 problem document.
@@ -266,10 +562,132 @@ type ResetPasswordRequest struct {
 // Role defines model for Role.
 type Role string
 
+// RouteOfAdministration defines model for RouteOfAdministration.
+type RouteOfAdministration string
+
+// SessionStatus defines model for SessionStatus.
+type SessionStatus string
+
+// Sitter The sitter or co-pilot the patient chose to be with them.
+type Sitter struct {
+	Name         string `json:"name"`
+	Phone        string `json:"phone"`
+	Relationship string `json:"relationship"`
+}
+
+// TimeOfDay Local time HH:MM between 06:00 and 20:00.
+//
+// Example: 10:00
+type TimeOfDay = string
+
 // Timezone An IANA time zone name.
 //
 // Example: America/Los_Angeles
 type Timezone = string
+
+// TreatmentPlan defines model for TreatmentPlan.
+type TreatmentPlan struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	CreatedBy ID `json:"created_by"`
+
+	// EvaluationID The eligible evaluation the plan was made on.
+	EvaluationID *ID `json:"evaluation_id,omitempty"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID ID `json:"id"`
+
+	// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PatientID ID `json:"patient_id"`
+
+	// PreferredTime The local time of day of the sessions, HH:MM in `timezone`.
+	PreferredTime string `json:"preferred_time"`
+
+	// PreferredWeekdays Present when the plan was made with preferred weekdays.
+	PreferredWeekdays *[]Weekday                   `json:"preferred_weekdays,omitempty"`
+	Route             RouteOfAdministration        `json:"route"`
+	SessionCount      int                          `json:"session_count"`
+	SessionsPerWeek   TreatmentPlanSessionsPerWeek `json:"sessions_per_week"`
+	StartDate         openapi_types.Date           `json:"start_date"`
+	Status            PlanStatus                   `json:"status"`
+
+	// Timezone The patient's timezone when the plan was made; the sessions were scheduled in it.
+	Timezone  string    `json:"timezone"`
+	UpdatedAt time.Time `json:"updated_at"`
+
+	// Version Starts at 1 and grows by one on every change.
+	Version Version `json:"version"`
+}
+
+// TreatmentPlanSessionsPerWeek defines model for TreatmentPlan.SessionsPerWeek.
+type TreatmentPlanSessionsPerWeek int
+
+// TreatmentPlanPage defines model for TreatmentPlanPage.
+type TreatmentPlanPage struct {
+	Items []TreatmentPlan `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// TreatmentSession One session of a plan and its five parts (route, sitter, preparation, journey and integration).
+type TreatmentSession struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID ID `json:"id"`
+
+	// Integration Making sense of the journey afterwards.
+	Integration Integration `json:"integration"`
+
+	// Journey The session itself, recorded by the care team. Fields not yet recorded are absent.
+	Journey Journey `json:"journey"`
+
+	// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PatientID ID `json:"patient_id"`
+
+	// PlanID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PlanID ID `json:"plan_id"`
+
+	// Preparation The patient's preparation, written by the patient.
+	Preparation Preparation           `json:"preparation"`
+	Route       RouteOfAdministration `json:"route"`
+	ScheduledAt time.Time             `json:"scheduled_at"`
+
+	// Sequence The session's place in its plan.
+	Sequence int `json:"sequence"`
+
+	// Sitter The sitter or co-pilot the patient chose to be with them.
+	Sitter    *Sitter       `json:"sitter,omitempty"`
+	Status    SessionStatus `json:"status"`
+	UpdatedAt time.Time     `json:"updated_at"`
+
+	// Version Starts at 1 and grows by one on every change.
+	Version Version `json:"version"`
+}
+
+// TreatmentSessionPage defines model for TreatmentSessionPage.
+type TreatmentSessionPage struct {
+	Items []TreatmentSession `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// UpdateIntegration defines model for UpdateIntegration.
+type UpdateIntegration struct {
+	TherapistNotes nullable.Nullable[ClinicalNote] `json:"therapist_notes,omitempty"`
+}
+
+// UpdateJourney defines model for UpdateJourney.
+type UpdateJourney struct {
+	DoseMg      nullable.Nullable[float64]      `json:"dose_mg,omitempty"`
+	DoseMgPerKg nullable.Nullable[float64]      `json:"dose_mg_per_kg,omitempty"`
+	EndedAt     nullable.Nullable[time.Time]    `json:"ended_at,omitempty"`
+	Notes       nullable.Nullable[ClinicalNote] `json:"notes,omitempty"`
+	StartedAt   nullable.Nullable[time.Time]    `json:"started_at,omitempty"`
+}
 
 // UpdateMeRequest defines model for UpdateMeRequest.
 type UpdateMeRequest struct {
@@ -291,6 +709,36 @@ type UpdatePatientRequest struct {
 	//
 	// Example: America/Los_Angeles
 	Timezone *Timezone `json:"timezone,omitempty"`
+}
+
+// UpdatePreparation defines model for UpdatePreparation.
+type UpdatePreparation struct {
+	Checklist *UpdatePreparationChecklist `json:"checklist,omitempty"`
+	Intention nullable.Nullable[string]   `json:"intention,omitempty"`
+	Notes     nullable.Nullable[string]   `json:"notes,omitempty"`
+}
+
+// UpdatePreparationChecklist defines model for UpdatePreparationChecklist.
+type UpdatePreparationChecklist struct {
+	FastingConfirmed *bool `json:"fasting_confirmed,omitempty"`
+	MusicReady       *bool `json:"music_ready,omitempty"`
+	RideHomeArranged *bool `json:"ride_home_arranged,omitempty"`
+	SettingPrepared  *bool `json:"setting_prepared,omitempty"`
+}
+
+// UpdateSessionRequest defines model for UpdateSessionRequest.
+type UpdateSessionRequest struct {
+	Integration *UpdateIntegration        `json:"integration,omitempty"`
+	Journey     *UpdateJourney            `json:"journey,omitempty"`
+	Preparation *UpdatePreparation        `json:"preparation,omitempty"`
+	Route       *RouteOfAdministration    `json:"route,omitempty"`
+	Sitter      nullable.Nullable[Sitter] `json:"sitter,omitempty"`
+	Status      *SessionStatus            `json:"status,omitempty"`
+}
+
+// UpdateTreatmentPlanRequest defines model for UpdateTreatmentPlanRequest.
+type UpdateTreatmentPlanRequest struct {
+	Status PlanStatus `json:"status"`
 }
 
 // User defines model for User.
@@ -324,6 +772,44 @@ type UserPage struct {
 
 // Version Starts at 1 and grows by one on every change.
 type Version = int64
+
+// VitalSign One reading; never changes once recorded, so it has no version.
+type VitalSign struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// Diastolic mmHg
+	Diastolic int `json:"diastolic"`
+
+	// HeartRate Beats per minute.
+	HeartRate int `json:"heart_rate"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID ID `json:"id"`
+
+	// RecordedBy Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	RecordedBy ID `json:"recorded_by"`
+
+	// SessionID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	SessionID ID `json:"session_id"`
+
+	// Spo2 Oxygen saturation, percent.
+	Spo2 int `json:"spo2"`
+
+	// Systolic mmHg
+	Systolic int       `json:"systolic"`
+	TakenAt  time.Time `json:"taken_at"`
+}
+
+// VitalSignPage defines model for VitalSignPage.
+type VitalSignPage struct {
+	Items []VitalSign `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// Weekday An ISO weekday, 1 = Monday to 7 = Sunday.
+type Weekday = int
 
 // Cursor defines model for Cursor.
 type Cursor = string
@@ -434,6 +920,57 @@ type ListCareTeamParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// ListEvaluationsParams defines parameters for ListEvaluations.
+type ListEvaluationsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListTreatmentPlansParams defines parameters for ListTreatmentPlans.
+type ListTreatmentPlansParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListSessionsParams defines parameters for ListSessions.
+type ListSessionsParams struct {
+	// PatientID The patient whose sessions to list; required for clinicians and admins.
+	PatientID *ID `form:"patient_id,omitempty" json:"patient_id,omitempty"`
+
+	// PlanID Only the sessions of this plan.
+	PlanID *ID `form:"plan_id,omitempty" json:"plan_id,omitempty"`
+
+	// Status Only sessions with this status.
+	Status *SessionStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// From Only sessions scheduled at or after this instant.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only sessions scheduled before this instant.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListVitalSignsParams defines parameters for ListVitalSigns.
+type ListVitalSignsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -457,6 +994,21 @@ type ChangePasswordJSONRequestBody = ChangePasswordRequest
 
 // UpdatePatientJSONRequestBody defines body for UpdatePatient for application/json ContentType.
 type UpdatePatientJSONRequestBody = UpdatePatientRequest
+
+// CreateEvaluationJSONRequestBody defines body for CreateEvaluation for application/json ContentType.
+type CreateEvaluationJSONRequestBody = CreateEvaluationRequest
+
+// CreateTreatmentPlanJSONRequestBody defines body for CreateTreatmentPlan for application/json ContentType.
+type CreateTreatmentPlanJSONRequestBody = CreateTreatmentPlanRequest
+
+// UpdateTreatmentPlanJSONRequestBody defines body for UpdateTreatmentPlan for application/json ContentType.
+type UpdateTreatmentPlanJSONRequestBody = UpdateTreatmentPlanRequest
+
+// UpdateSessionJSONRequestBody defines body for UpdateSession for application/json ContentType.
+type UpdateSessionJSONRequestBody = UpdateSessionRequest
+
+// CreateVitalSignJSONRequestBody defines body for CreateVitalSign for application/json ContentType.
+type CreateVitalSignJSONRequestBody = CreateVitalSignRequest
 
 // ResetPasswordJSONRequestBody defines body for ResetPassword for application/json ContentType.
 type ResetPasswordJSONRequestBody = ResetPasswordRequest
@@ -523,6 +1075,39 @@ type ServerInterface interface {
 	// AssignClinician Assign a clinician to a patient's care team (admin)
 	// (PUT /v1/patients/{patient_id}/care-team/{clinician_id})
 	AssignClinician(ctx echo.Context, patientID PatientID, clinicianID ID) error
+	// ListEvaluations A patient's candidacy evaluations
+	// (GET /v1/patients/{patient_id}/evaluations)
+	ListEvaluations(ctx echo.Context, patientID PatientID, params ListEvaluationsParams) error
+	// CreateEvaluation Record a candidacy evaluation (care team)
+	// (POST /v1/patients/{patient_id}/evaluations)
+	CreateEvaluation(ctx echo.Context, patientID PatientID) error
+	// ListTreatmentPlans A patient's treatment plans
+	// (GET /v1/patients/{patient_id}/treatment-plans)
+	ListTreatmentPlans(ctx echo.Context, patientID PatientID, params ListTreatmentPlansParams) error
+	// CreateTreatmentPlan Make a treatment plan and schedule its sessions (care team)
+	// (POST /v1/patients/{patient_id}/treatment-plans)
+	CreateTreatmentPlan(ctx echo.Context, patientID PatientID) error
+	// GetTreatmentPlan One treatment plan
+	// (GET /v1/patients/{patient_id}/treatment-plans/{plan_id})
+	GetTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID) error
+	// UpdateTreatmentPlan Complete or cancel a treatment plan (care team)
+	// (PATCH /v1/patients/{patient_id}/treatment-plans/{plan_id})
+	UpdateTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID) error
+	// ListSessions Treatment sessions
+	// (GET /v1/sessions)
+	ListSessions(ctx echo.Context, params ListSessionsParams) error
+	// GetSession One treatment session and its five parts
+	// (GET /v1/sessions/{session_id})
+	GetSession(ctx echo.Context, sessionID ID) error
+	// UpdateSession Fill in or update parts of a session
+	// (PATCH /v1/sessions/{session_id})
+	UpdateSession(ctx echo.Context, sessionID ID) error
+	// ListVitalSigns A session's vital-sign readings
+	// (GET /v1/sessions/{session_id}/vitals)
+	ListVitalSigns(ctx echo.Context, sessionID ID, params ListVitalSignsParams) error
+	// CreateVitalSign Record a vital-sign reading during a session (care team)
+	// (POST /v1/sessions/{session_id}/vitals)
+	CreateVitalSign(ctx echo.Context, sessionID ID) error
 	// ResetPassword Reset a clinician's or patient's password (admin)
 	// (POST /v1/users/{user_id}/password)
 	ResetPassword(ctx echo.Context, userID ID) error
@@ -906,6 +1491,290 @@ func (w *ServerInterfaceWrapper) AssignClinician(ctx echo.Context) error {
 	return err
 }
 
+// ListEvaluations converts echo context to params.
+func (w *ServerInterfaceWrapper) ListEvaluations(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListEvaluationsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListEvaluations(ctx, patientID, params)
+	return err
+}
+
+// CreateEvaluation converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateEvaluation(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateEvaluation(ctx, patientID)
+	return err
+}
+
+// ListTreatmentPlans converts echo context to params.
+func (w *ServerInterfaceWrapper) ListTreatmentPlans(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListTreatmentPlansParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListTreatmentPlans(ctx, patientID, params)
+	return err
+}
+
+// CreateTreatmentPlan converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateTreatmentPlan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateTreatmentPlan(ctx, patientID)
+	return err
+}
+
+// GetTreatmentPlan converts echo context to params.
+func (w *ServerInterfaceWrapper) GetTreatmentPlan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// ------------- Path parameter "plan_id" -------------
+	var planID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "plan_id", ctx.Param("plan_id"), &planID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter plan_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetTreatmentPlan(ctx, patientID, planID)
+	return err
+}
+
+// UpdateTreatmentPlan converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateTreatmentPlan(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// ------------- Path parameter "plan_id" -------------
+	var planID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "plan_id", ctx.Param("plan_id"), &planID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter plan_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateTreatmentPlan(ctx, patientID, planID)
+	return err
+}
+
+// ListSessions converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSessions(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSessionsParams
+	// ------------- Optional query parameter "patient_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "patient_id", ctx.QueryParams(), &params.PatientID, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "plan_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "plan_id", ctx.QueryParams(), &params.PlanID, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter plan_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSessions(ctx, params)
+	return err
+}
+
+// GetSession converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSession(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "session_id" -------------
+	var sessionID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "session_id", ctx.Param("session_id"), &sessionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter session_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSession(ctx, sessionID)
+	return err
+}
+
+// UpdateSession converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateSession(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "session_id" -------------
+	var sessionID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "session_id", ctx.Param("session_id"), &sessionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter session_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateSession(ctx, sessionID)
+	return err
+}
+
+// ListVitalSigns converts echo context to params.
+func (w *ServerInterfaceWrapper) ListVitalSigns(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "session_id" -------------
+	var sessionID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "session_id", ctx.Param("session_id"), &sessionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter session_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListVitalSignsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListVitalSigns(ctx, sessionID, params)
+	return err
+}
+
+// CreateVitalSign converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateVitalSign(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "session_id" -------------
+	var sessionID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "session_id", ctx.Param("session_id"), &sessionID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter session_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateVitalSign(ctx, sessionID)
+	return err
+}
+
 // ResetPassword converts echo context to params.
 func (w *ServerInterfaceWrapper) ResetPassword(ctx echo.Context) error {
 	var err error
@@ -990,6 +1859,17 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/patients/:patient_id/care-team", wrapper.ListCareTeam, options.OperationMiddlewares["listCareTeam"]...)
 	router.DELETE(options.BaseURL+"/v1/patients/:patient_id/care-team/:clinician_id", wrapper.UnassignClinician, options.OperationMiddlewares["unassignClinician"]...)
 	router.PUT(options.BaseURL+"/v1/patients/:patient_id/care-team/:clinician_id", wrapper.AssignClinician, options.OperationMiddlewares["assignClinician"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/evaluations", wrapper.ListEvaluations, options.OperationMiddlewares["listEvaluations"]...)
+	router.POST(options.BaseURL+"/v1/patients/:patient_id/evaluations", wrapper.CreateEvaluation, options.OperationMiddlewares["createEvaluation"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/treatment-plans", wrapper.ListTreatmentPlans, options.OperationMiddlewares["listTreatmentPlans"]...)
+	router.POST(options.BaseURL+"/v1/patients/:patient_id/treatment-plans", wrapper.CreateTreatmentPlan, options.OperationMiddlewares["createTreatmentPlan"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/treatment-plans/:plan_id", wrapper.GetTreatmentPlan, options.OperationMiddlewares["getTreatmentPlan"]...)
+	router.PATCH(options.BaseURL+"/v1/patients/:patient_id/treatment-plans/:plan_id", wrapper.UpdateTreatmentPlan, options.OperationMiddlewares["updateTreatmentPlan"]...)
+	router.GET(options.BaseURL+"/v1/sessions", wrapper.ListSessions, options.OperationMiddlewares["listSessions"]...)
+	router.GET(options.BaseURL+"/v1/sessions/:session_id", wrapper.GetSession, options.OperationMiddlewares["getSession"]...)
+	router.PATCH(options.BaseURL+"/v1/sessions/:session_id", wrapper.UpdateSession, options.OperationMiddlewares["updateSession"]...)
+	router.GET(options.BaseURL+"/v1/sessions/:session_id/vitals", wrapper.ListVitalSigns, options.OperationMiddlewares["listVitalSigns"]...)
+	router.POST(options.BaseURL+"/v1/sessions/:session_id/vitals", wrapper.CreateVitalSign, options.OperationMiddlewares["createVitalSign"]...)
 
 }
 
@@ -2899,6 +3779,1293 @@ func (response AssignClinician500ApplicationProblemPlusJSONResponse) VisitAssign
 	return err
 }
 
+type ListEvaluationsRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	Params    ListEvaluationsParams
+}
+
+type ListEvaluationsResponseObject interface {
+	VisitListEvaluationsResponse(w http.ResponseWriter) error
+}
+
+type ListEvaluations200JSONResponse CandidacyEvaluationPage
+
+func (response ListEvaluations200JSONResponse) VisitListEvaluationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluations400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvaluations400ApplicationProblemPlusJSONResponse) VisitListEvaluationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluations401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvaluations401ApplicationProblemPlusJSONResponse) VisitListEvaluationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluations404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvaluations404ApplicationProblemPlusJSONResponse) VisitListEvaluationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListEvaluations500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListEvaluations500ApplicationProblemPlusJSONResponse) VisitListEvaluationsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluationRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	Body      *CreateEvaluationJSONRequestBody
+}
+
+type CreateEvaluationResponseObject interface {
+	VisitCreateEvaluationResponse(w http.ResponseWriter) error
+}
+
+type CreateEvaluation201JSONResponse CandidacyEvaluation
+
+func (response CreateEvaluation201JSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation400ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation401ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation403ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation404ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation413ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation415ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation500ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTreatmentPlansRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	Params    ListTreatmentPlansParams
+}
+
+type ListTreatmentPlansResponseObject interface {
+	VisitListTreatmentPlansResponse(w http.ResponseWriter) error
+}
+
+type ListTreatmentPlans200JSONResponse TreatmentPlanPage
+
+func (response ListTreatmentPlans200JSONResponse) VisitListTreatmentPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTreatmentPlans400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListTreatmentPlans400ApplicationProblemPlusJSONResponse) VisitListTreatmentPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTreatmentPlans401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListTreatmentPlans401ApplicationProblemPlusJSONResponse) VisitListTreatmentPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTreatmentPlans404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListTreatmentPlans404ApplicationProblemPlusJSONResponse) VisitListTreatmentPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListTreatmentPlans500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListTreatmentPlans500ApplicationProblemPlusJSONResponse) VisitListTreatmentPlansResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTreatmentPlanRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	Body      *CreateTreatmentPlanJSONRequestBody
+}
+
+type CreateTreatmentPlanResponseObject interface {
+	VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error
+}
+
+type CreateTreatmentPlan201JSONResponse TreatmentPlan
+
+func (response CreateTreatmentPlan201JSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTreatmentPlan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTreatmentPlan400ApplicationProblemPlusJSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTreatmentPlan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTreatmentPlan401ApplicationProblemPlusJSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTreatmentPlan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTreatmentPlan403ApplicationProblemPlusJSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTreatmentPlan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTreatmentPlan404ApplicationProblemPlusJSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTreatmentPlan409ApplicationProblemPlusJSONResponse Problem
+
+func (response CreateTreatmentPlan409ApplicationProblemPlusJSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTreatmentPlan413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTreatmentPlan413ApplicationProblemPlusJSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTreatmentPlan415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTreatmentPlan415ApplicationProblemPlusJSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTreatmentPlan500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTreatmentPlan500ApplicationProblemPlusJSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTreatmentPlanRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	PlanID    ID        `json:"plan_id"`
+}
+
+type GetTreatmentPlanResponseObject interface {
+	VisitGetTreatmentPlanResponse(w http.ResponseWriter) error
+}
+
+type GetTreatmentPlan200JSONResponse TreatmentPlan
+
+func (response GetTreatmentPlan200JSONResponse) VisitGetTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTreatmentPlan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetTreatmentPlan400ApplicationProblemPlusJSONResponse) VisitGetTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTreatmentPlan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetTreatmentPlan401ApplicationProblemPlusJSONResponse) VisitGetTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTreatmentPlan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetTreatmentPlan404ApplicationProblemPlusJSONResponse) VisitGetTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetTreatmentPlan500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetTreatmentPlan500ApplicationProblemPlusJSONResponse) VisitGetTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTreatmentPlanRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	PlanID    ID        `json:"plan_id"`
+	Body      *UpdateTreatmentPlanJSONRequestBody
+}
+
+type UpdateTreatmentPlanResponseObject interface {
+	VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error
+}
+
+type UpdateTreatmentPlan200JSONResponse TreatmentPlan
+
+func (response UpdateTreatmentPlan200JSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTreatmentPlan400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTreatmentPlan400ApplicationProblemPlusJSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTreatmentPlan401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTreatmentPlan401ApplicationProblemPlusJSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTreatmentPlan403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTreatmentPlan403ApplicationProblemPlusJSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTreatmentPlan404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTreatmentPlan404ApplicationProblemPlusJSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTreatmentPlan409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTreatmentPlan409ApplicationProblemPlusJSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTreatmentPlan413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTreatmentPlan413ApplicationProblemPlusJSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTreatmentPlan415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTreatmentPlan415ApplicationProblemPlusJSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTreatmentPlan500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTreatmentPlan500ApplicationProblemPlusJSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSessionsRequestObject struct {
+	Params ListSessionsParams
+}
+
+type ListSessionsResponseObject interface {
+	VisitListSessionsResponse(w http.ResponseWriter) error
+}
+
+type ListSessions200JSONResponse TreatmentSessionPage
+
+func (response ListSessions200JSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSessions400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSessions400ApplicationProblemPlusJSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSessions401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSessions401ApplicationProblemPlusJSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSessions404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListSessions404ApplicationProblemPlusJSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSessions500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListSessions500ApplicationProblemPlusJSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSessionRequestObject struct {
+	SessionID ID `json:"session_id"`
+}
+
+type GetSessionResponseObject interface {
+	VisitGetSessionResponse(w http.ResponseWriter) error
+}
+
+type GetSession200JSONResponse TreatmentSession
+
+func (response GetSession200JSONResponse) VisitGetSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSession400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSession400ApplicationProblemPlusJSONResponse) VisitGetSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSession401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSession401ApplicationProblemPlusJSONResponse) VisitGetSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSession404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSession404ApplicationProblemPlusJSONResponse) VisitGetSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSession500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetSession500ApplicationProblemPlusJSONResponse) VisitGetSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSessionRequestObject struct {
+	SessionID ID `json:"session_id"`
+	Body      *UpdateSessionJSONRequestBody
+}
+
+type UpdateSessionResponseObject interface {
+	VisitUpdateSessionResponse(w http.ResponseWriter) error
+}
+
+type UpdateSession200JSONResponse TreatmentSession
+
+func (response UpdateSession200JSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSession400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSession400ApplicationProblemPlusJSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSession401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSession401ApplicationProblemPlusJSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSession403ApplicationProblemPlusJSONResponse Problem
+
+func (response UpdateSession403ApplicationProblemPlusJSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSession404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSession404ApplicationProblemPlusJSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSession409ApplicationProblemPlusJSONResponse Problem
+
+func (response UpdateSession409ApplicationProblemPlusJSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSession413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSession413ApplicationProblemPlusJSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSession415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSession415ApplicationProblemPlusJSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSession500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSession500ApplicationProblemPlusJSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVitalSignsRequestObject struct {
+	SessionID ID `json:"session_id"`
+	Params    ListVitalSignsParams
+}
+
+type ListVitalSignsResponseObject interface {
+	VisitListVitalSignsResponse(w http.ResponseWriter) error
+}
+
+type ListVitalSigns200JSONResponse VitalSignPage
+
+func (response ListVitalSigns200JSONResponse) VisitListVitalSignsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVitalSigns400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListVitalSigns400ApplicationProblemPlusJSONResponse) VisitListVitalSignsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVitalSigns401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListVitalSigns401ApplicationProblemPlusJSONResponse) VisitListVitalSignsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVitalSigns404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListVitalSigns404ApplicationProblemPlusJSONResponse) VisitListVitalSignsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListVitalSigns500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListVitalSigns500ApplicationProblemPlusJSONResponse) VisitListVitalSignsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVitalSignRequestObject struct {
+	SessionID ID `json:"session_id"`
+	Body      *CreateVitalSignJSONRequestBody
+}
+
+type CreateVitalSignResponseObject interface {
+	VisitCreateVitalSignResponse(w http.ResponseWriter) error
+}
+
+type CreateVitalSign201JSONResponse VitalSign
+
+func (response CreateVitalSign201JSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVitalSign400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVitalSign400ApplicationProblemPlusJSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVitalSign401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVitalSign401ApplicationProblemPlusJSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVitalSign403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVitalSign403ApplicationProblemPlusJSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVitalSign404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVitalSign404ApplicationProblemPlusJSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVitalSign409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVitalSign409ApplicationProblemPlusJSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVitalSign413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVitalSign413ApplicationProblemPlusJSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVitalSign415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVitalSign415ApplicationProblemPlusJSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVitalSign500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVitalSign500ApplicationProblemPlusJSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetPasswordRequestObject struct {
 	UserID ID `json:"user_id"`
 	Body   *ResetPasswordJSONRequestBody
@@ -3093,6 +5260,39 @@ type StrictServerInterface interface {
 	// AssignClinician Assign a clinician to a patient's care team (admin)
 	// (PUT /v1/patients/{patient_id}/care-team/{clinician_id})
 	AssignClinician(ctx context.Context, request AssignClinicianRequestObject) (AssignClinicianResponseObject, error)
+	// ListEvaluations A patient's candidacy evaluations
+	// (GET /v1/patients/{patient_id}/evaluations)
+	ListEvaluations(ctx context.Context, request ListEvaluationsRequestObject) (ListEvaluationsResponseObject, error)
+	// CreateEvaluation Record a candidacy evaluation (care team)
+	// (POST /v1/patients/{patient_id}/evaluations)
+	CreateEvaluation(ctx context.Context, request CreateEvaluationRequestObject) (CreateEvaluationResponseObject, error)
+	// ListTreatmentPlans A patient's treatment plans
+	// (GET /v1/patients/{patient_id}/treatment-plans)
+	ListTreatmentPlans(ctx context.Context, request ListTreatmentPlansRequestObject) (ListTreatmentPlansResponseObject, error)
+	// CreateTreatmentPlan Make a treatment plan and schedule its sessions (care team)
+	// (POST /v1/patients/{patient_id}/treatment-plans)
+	CreateTreatmentPlan(ctx context.Context, request CreateTreatmentPlanRequestObject) (CreateTreatmentPlanResponseObject, error)
+	// GetTreatmentPlan One treatment plan
+	// (GET /v1/patients/{patient_id}/treatment-plans/{plan_id})
+	GetTreatmentPlan(ctx context.Context, request GetTreatmentPlanRequestObject) (GetTreatmentPlanResponseObject, error)
+	// UpdateTreatmentPlan Complete or cancel a treatment plan (care team)
+	// (PATCH /v1/patients/{patient_id}/treatment-plans/{plan_id})
+	UpdateTreatmentPlan(ctx context.Context, request UpdateTreatmentPlanRequestObject) (UpdateTreatmentPlanResponseObject, error)
+	// ListSessions Treatment sessions
+	// (GET /v1/sessions)
+	ListSessions(ctx context.Context, request ListSessionsRequestObject) (ListSessionsResponseObject, error)
+	// GetSession One treatment session and its five parts
+	// (GET /v1/sessions/{session_id})
+	GetSession(ctx context.Context, request GetSessionRequestObject) (GetSessionResponseObject, error)
+	// UpdateSession Fill in or update parts of a session
+	// (PATCH /v1/sessions/{session_id})
+	UpdateSession(ctx context.Context, request UpdateSessionRequestObject) (UpdateSessionResponseObject, error)
+	// ListVitalSigns A session's vital-sign readings
+	// (GET /v1/sessions/{session_id}/vitals)
+	ListVitalSigns(ctx context.Context, request ListVitalSignsRequestObject) (ListVitalSignsResponseObject, error)
+	// CreateVitalSign Record a vital-sign reading during a session (care team)
+	// (POST /v1/sessions/{session_id}/vitals)
+	CreateVitalSign(ctx context.Context, request CreateVitalSignRequestObject) (CreateVitalSignResponseObject, error)
 	// ResetPassword Reset a clinician's or patient's password (admin)
 	// (POST /v1/users/{user_id}/password)
 	ResetPassword(ctx context.Context, request ResetPasswordRequestObject) (ResetPasswordResponseObject, error)
@@ -3773,6 +5973,401 @@ func (sh *strictHandler) AssignClinician(ctx echo.Context, patientID PatientID, 
 		return err
 	} else if validResponse, ok := response.(AssignClinicianResponseObject); ok {
 		return validResponse.VisitAssignClinicianResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListEvaluations operation middleware
+func (sh *strictHandler) ListEvaluations(ctx echo.Context, patientID PatientID, params ListEvaluationsParams) error {
+	var request ListEvaluationsRequestObject
+
+	request.PatientID = patientID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListEvaluations(ctx.Request().Context(), request.(ListEvaluationsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListEvaluations")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListEvaluationsResponseObject); ok {
+		return validResponse.VisitListEvaluationsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateEvaluation operation middleware
+func (sh *strictHandler) CreateEvaluation(ctx echo.Context, patientID PatientID) error {
+	var request CreateEvaluationRequestObject
+
+	request.PatientID = patientID
+
+	var body CreateEvaluationJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateEvaluation(ctx.Request().Context(), request.(CreateEvaluationRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateEvaluation")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateEvaluationResponseObject); ok {
+		return validResponse.VisitCreateEvaluationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListTreatmentPlans operation middleware
+func (sh *strictHandler) ListTreatmentPlans(ctx echo.Context, patientID PatientID, params ListTreatmentPlansParams) error {
+	var request ListTreatmentPlansRequestObject
+
+	request.PatientID = patientID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListTreatmentPlans(ctx.Request().Context(), request.(ListTreatmentPlansRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListTreatmentPlans")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListTreatmentPlansResponseObject); ok {
+		return validResponse.VisitListTreatmentPlansResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateTreatmentPlan operation middleware
+func (sh *strictHandler) CreateTreatmentPlan(ctx echo.Context, patientID PatientID) error {
+	var request CreateTreatmentPlanRequestObject
+
+	request.PatientID = patientID
+
+	var body CreateTreatmentPlanJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateTreatmentPlan(ctx.Request().Context(), request.(CreateTreatmentPlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateTreatmentPlan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateTreatmentPlanResponseObject); ok {
+		return validResponse.VisitCreateTreatmentPlanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetTreatmentPlan operation middleware
+func (sh *strictHandler) GetTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID) error {
+	var request GetTreatmentPlanRequestObject
+
+	request.PatientID = patientID
+	request.PlanID = planID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetTreatmentPlan(ctx.Request().Context(), request.(GetTreatmentPlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetTreatmentPlan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetTreatmentPlanResponseObject); ok {
+		return validResponse.VisitGetTreatmentPlanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateTreatmentPlan operation middleware
+func (sh *strictHandler) UpdateTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID) error {
+	var request UpdateTreatmentPlanRequestObject
+
+	request.PatientID = patientID
+	request.PlanID = planID
+
+	var body UpdateTreatmentPlanJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateTreatmentPlan(ctx.Request().Context(), request.(UpdateTreatmentPlanRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateTreatmentPlan")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateTreatmentPlanResponseObject); ok {
+		return validResponse.VisitUpdateTreatmentPlanResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSessions operation middleware
+func (sh *strictHandler) ListSessions(ctx echo.Context, params ListSessionsParams) error {
+	var request ListSessionsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSessions(ctx.Request().Context(), request.(ListSessionsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSessions")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSessionsResponseObject); ok {
+		return validResponse.VisitListSessionsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSession operation middleware
+func (sh *strictHandler) GetSession(ctx echo.Context, sessionID ID) error {
+	var request GetSessionRequestObject
+
+	request.SessionID = sessionID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSession(ctx.Request().Context(), request.(GetSessionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSession")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSessionResponseObject); ok {
+		return validResponse.VisitGetSessionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateSession operation middleware
+func (sh *strictHandler) UpdateSession(ctx echo.Context, sessionID ID) error {
+	var request UpdateSessionRequestObject
+
+	request.SessionID = sessionID
+
+	var body UpdateSessionJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateSession(ctx.Request().Context(), request.(UpdateSessionRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateSession")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateSessionResponseObject); ok {
+		return validResponse.VisitUpdateSessionResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListVitalSigns operation middleware
+func (sh *strictHandler) ListVitalSigns(ctx echo.Context, sessionID ID, params ListVitalSignsParams) error {
+	var request ListVitalSignsRequestObject
+
+	request.SessionID = sessionID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListVitalSigns(ctx.Request().Context(), request.(ListVitalSignsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListVitalSigns")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListVitalSignsResponseObject); ok {
+		return validResponse.VisitListVitalSignsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateVitalSign operation middleware
+func (sh *strictHandler) CreateVitalSign(ctx echo.Context, sessionID ID) error {
+	var request CreateVitalSignRequestObject
+
+	request.SessionID = sessionID
+
+	var body CreateVitalSignJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateVitalSign(ctx.Request().Context(), request.(CreateVitalSignRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateVitalSign")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateVitalSignResponseObject); ok {
+		return validResponse.VisitCreateVitalSignResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

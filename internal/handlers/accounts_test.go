@@ -47,6 +47,7 @@ func TestMe(t *testing.T) {
 		{"read-only field", map[string]any{"role": "admin"}, "role"},
 		{"email is not editable here", map[string]any{"email": "x@example.com"}, "email"},
 		{"nothing to change", map[string]any{}, "body"},
+		{"NUL character", map[string]any{"display_name": "Ro\x00bin"}, "body"},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {

@@ -114,3 +114,14 @@ func TestCORS(t *testing.T) {
 		t.Fatal("simple requests from the allowed origin must carry Access-Control-Allow-Origin")
 	}
 }
+
+func TestNULIsRefusedEverywhere(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	env.Get("/v1/patients?q=a%00b", admin.Token).Expect(t, http.StatusBadRequest).Problem(t)
+	// An escaped backslash before u0000 is ordinary text.
+	p := env.Patient("P")
+	tag := env.Get("/v1/me", p.Token).Expect(t, http.StatusOK).ETag(t)
+	env.Do(apitest.Request{Method: http.MethodPatch, Path: "/v1/me", Token: p.Token, Body: `{"display_name":"back\\u0000slash"}`,
+		Header: http.Header{"If-Match": {tag}}}).Expect(t, http.StatusOK)
+}

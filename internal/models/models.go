@@ -70,6 +70,7 @@ func All() []any {
 		&User{}, &RefreshToken{}, &CareTeamMember{},
 		&TreatmentPlan{}, &TreatmentSession{}, &LoginFailure{},
 		// Clinical care models: add below.
+		&CandidacyEvaluation{}, &VitalSign{},
 
 		// Integration models: add below.
 
