@@ -72,6 +72,7 @@ func All() []any {
 		// Clinical care models: add below.
 
 		// Integration models: add below.
+		&JournalEntry{}, &Activity{}, &Goal{}, &GoalCheckIn{},
 
 		// Measurement and safety models: add below.
 
