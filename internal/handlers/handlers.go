@@ -31,6 +31,9 @@ type Deps struct {
 
 	// Integration dependencies: add below.
 
+	// Integration keeps the journal, activities and goals, sealed at rest.
+	Integration *store.Integration
+
 	// Measurement and safety dependencies: add below.
 }
 
