@@ -13,5 +13,12 @@ func dataKeyring(cfg *config.Config, log *slog.Logger) (*seal.Keyring, error) {
 	if err := cfg.EnsureDataEncryptionKey(log); err != nil {
 		return nil, err
 	}
-	return cfg.DataKeyring()
+	keys, err := cfg.DataKeyring()
+	if err != nil {
+		return nil, err
+	}
+	// Rows store the id of the key that sealed them; logging the ids lets an
+	// operator see when no row needs a previous key any more.
+	log.Info("data encryption keys loaded", "current_key_id", keys.CurrentKeyID(), "previous_key_ids", keys.PreviousKeyIDs())
+	return keys, nil
 }

@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -111,6 +112,18 @@ func KeyID(key []byte) string {
 
 // CurrentKeyID is the id of the key new values are sealed with.
 func (k *Keyring) CurrentKeyID() string { return k.current }
+
+// PreviousKeyIDs are the ids of the keys that only open, sorted.
+func (k *Keyring) PreviousKeyIDs() []string {
+	ids := make([]string, 0, len(k.aeads))
+	for id := range k.aeads {
+		if id != k.current {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
 
 // Seal encrypts plaintext under the current key, bound to ad. The result is
 // the nonce followed by the ciphertext and tag; store CurrentKeyID with it.

@@ -93,6 +93,9 @@ func TestRotation(t *testing.T) {
 	if after.CurrentKeyID() == before.CurrentKeyID() {
 		t.Fatal("a new key must have a new id")
 	}
+	if prev := after.PreviousKeyIDs(); len(prev) != 1 || prev[0] != before.CurrentKeyID() || len(before.PreviousKeyIDs()) != 0 {
+		t.Fatalf("previous key ids: %v", prev)
+	}
 	if got, err := after.Open(before.CurrentKeyID(), sealed, ad); err != nil || string(got) != "call my sister weekly" {
 		t.Fatalf("the previous key must still open: %q, %v", got, err)
 	}

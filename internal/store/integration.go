@@ -123,10 +123,10 @@ func (r *rowCipher) fail(column string, err error) {
 }
 
 // refError reports a write that lost a race with the deletion of a record
-// it refers to as the invalid field naming that reference.
-func refError(err error, field, reason string) error {
+// it refers to as lost, the error naming that reference.
+func refError(err error, lost *apperr.Error) error {
 	if errors.Is(err, gorm.ErrForeignKeyViolated) {
-		return apperr.Field(field, reason)
+		return lost
 	}
 	return translate(err, "")
 }

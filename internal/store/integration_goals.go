@@ -70,7 +70,7 @@ func (i *Integration) CreateGoal(ctx context.Context, g Goal) (Goal, error) {
 		return Goal{}, err
 	}
 	if err := i.conn(ctx).Create(&row).Error; err != nil {
-		return Goal{}, refError(err, "source_journal_entry_id", ErrNotYourJournalEntry.Fields[0].Reason)
+		return Goal{}, refError(err, ErrNotYourJournalEntry)
 	}
 	return g, nil
 }
@@ -151,7 +151,7 @@ func (i *Integration) UpdateGoal(ctx context.Context, patientID, goalID uuid.UUI
 			"status": row.Status, "key_id": row.KeyID, "title_sealed": row.TitleSealed, "why_sealed": row.WhySealed,
 			"first_step_sealed": row.FirstStepSealed, "updated_at": row.UpdatedAt, "version": row.Version,
 		}).Error
-		return refError(err, "source_journal_entry_id", ErrNotYourJournalEntry.Fields[0].Reason)
+		return refError(err, ErrNotYourJournalEntry)
 	})
 	if err != nil {
 		return Goal{}, err

@@ -59,7 +59,7 @@ func (i *Integration) CreateJournalEntry(ctx context.Context, e JournalEntry) (J
 		return JournalEntry{}, err
 	}
 	if err := i.conn(ctx).Create(&row).Error; err != nil {
-		return JournalEntry{}, refError(err, "session_id", ErrNotYourSession.Fields[0].Reason)
+		return JournalEntry{}, refError(err, ErrNotYourSession)
 	}
 	return e, nil
 }
@@ -127,7 +127,7 @@ func (i *Integration) UpdateJournalEntry(ctx context.Context, patientID, entryID
 			"title_sealed": row.TitleSealed, "body_sealed": row.BodySealed, "insights_sealed": row.InsightsSealed,
 			"updated_at": row.UpdatedAt, "version": row.Version,
 		}).Error
-		return refError(err, "session_id", ErrNotYourSession.Fields[0].Reason)
+		return refError(err, ErrNotYourSession)
 	})
 	if err != nil {
 		return JournalEntry{}, err
