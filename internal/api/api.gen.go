@@ -18,6 +18,42 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
+// Defines values for ActivityKind.
+const (
+	ActivityKindCalmingMusic          ActivityKind = "calming_music"
+	ActivityKindCreativity            ActivityKind = "creativity"
+	ActivityKindExercise              ActivityKind = "exercise"
+	ActivityKindMindfulnessMeditation ActivityKind = "mindfulness_meditation"
+	ActivityKindNature                ActivityKind = "nature"
+	ActivityKindOther                 ActivityKind = "other"
+	ActivityKindTherapySession        ActivityKind = "therapy_session"
+	ActivityKindTimeWithLovedOnes     ActivityKind = "time_with_loved_ones"
+)
+
+// Valid indicates whether the value is a known member of the ActivityKind enum.
+func (e ActivityKind) Valid() bool {
+	switch e {
+	case ActivityKindCalmingMusic:
+		return true
+	case ActivityKindCreativity:
+		return true
+	case ActivityKindExercise:
+		return true
+	case ActivityKindMindfulnessMeditation:
+		return true
+	case ActivityKindNature:
+		return true
+	case ActivityKindOther:
+		return true
+	case ActivityKindTherapySession:
+		return true
+	case ActivityKindTimeWithLovedOnes:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuthTokensTokenType.
 const (
 	Bearer AuthTokensTokenType = "Bearer"
@@ -35,31 +71,31 @@ func (e AuthTokensTokenType) Valid() bool {
 
 // Defines values for Contraindication.
 const (
-	ActiveMania                   Contraindication = "active_mania"
-	ActiveSubstanceUseDisorder    Contraindication = "active_substance_use_disorder"
-	HistoryOfPsychosis            Contraindication = "history_of_psychosis"
-	Other                         Contraindication = "other"
-	Pregnancy                     Contraindication = "pregnancy"
-	UncontrolledHypertension      Contraindication = "uncontrolled_hypertension"
-	UnstableCardiovascularDisease Contraindication = "unstable_cardiovascular_disease"
+	ContraindicationActiveMania                   Contraindication = "active_mania"
+	ContraindicationActiveSubstanceUseDisorder    Contraindication = "active_substance_use_disorder"
+	ContraindicationHistoryOfPsychosis            Contraindication = "history_of_psychosis"
+	ContraindicationOther                         Contraindication = "other"
+	ContraindicationPregnancy                     Contraindication = "pregnancy"
+	ContraindicationUncontrolledHypertension      Contraindication = "uncontrolled_hypertension"
+	ContraindicationUnstableCardiovascularDisease Contraindication = "unstable_cardiovascular_disease"
 )
 
 // Valid indicates whether the value is a known member of the Contraindication enum.
 func (e Contraindication) Valid() bool {
 	switch e {
-	case ActiveMania:
+	case ContraindicationActiveMania:
 		return true
-	case ActiveSubstanceUseDisorder:
+	case ContraindicationActiveSubstanceUseDisorder:
 		return true
-	case HistoryOfPsychosis:
+	case ContraindicationHistoryOfPsychosis:
 		return true
-	case Other:
+	case ContraindicationOther:
 		return true
-	case Pregnancy:
+	case ContraindicationPregnancy:
 		return true
-	case UncontrolledHypertension:
+	case ContraindicationUncontrolledHypertension:
 		return true
-	case UnstableCardiovascularDisease:
+	case ContraindicationUnstableCardiovascularDisease:
 		return true
 	default:
 		return false
@@ -105,6 +141,57 @@ func (e EvaluationOutcome) Valid() bool {
 	}
 }
 
+// Defines values for GoalCategory.
+const (
+	GoalCategoryComfortZone GoalCategory = "comfort_zone"
+	GoalCategoryConnection  GoalCategory = "connection"
+	GoalCategoryOther       GoalCategory = "other"
+	GoalCategorySelfCare    GoalCategory = "self_care"
+	GoalCategorySlowDown    GoalCategory = "slow_down"
+)
+
+// Valid indicates whether the value is a known member of the GoalCategory enum.
+func (e GoalCategory) Valid() bool {
+	switch e {
+	case GoalCategoryComfortZone:
+		return true
+	case GoalCategoryConnection:
+		return true
+	case GoalCategoryOther:
+		return true
+	case GoalCategorySelfCare:
+		return true
+	case GoalCategorySlowDown:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GoalStatus.
+const (
+	GoalStatusAchieved GoalStatus = "achieved"
+	GoalStatusActive   GoalStatus = "active"
+	GoalStatusDropped  GoalStatus = "dropped"
+	GoalStatusPaused   GoalStatus = "paused"
+)
+
+// Valid indicates whether the value is a known member of the GoalStatus enum.
+func (e GoalStatus) Valid() bool {
+	switch e {
+	case GoalStatusAchieved:
+		return true
+	case GoalStatusActive:
+		return true
+	case GoalStatusDropped:
+		return true
+	case GoalStatusPaused:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HealthStatus.
 const (
 	Ok HealthStatus = "ok"
@@ -114,6 +201,24 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case Ok:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for JournalPhase.
+const (
+	JournalPhaseAfterSession JournalPhase = "after_session"
+	JournalPhasePreparation  JournalPhase = "preparation"
+)
+
+// Valid indicates whether the value is a known member of the JournalPhase enum.
+func (e JournalPhase) Valid() bool {
+	switch e {
+	case JournalPhaseAfterSession:
+		return true
+	case JournalPhasePreparation:
 		return true
 	default:
 		return false
@@ -258,6 +363,38 @@ func (e TreatmentPlanSessionsPerWeek) Valid() bool {
 	}
 }
 
+// Activity defines model for Activity.
+type Activity struct {
+	CreatedAt       time.Time `json:"created_at"`
+	DurationMinutes *int      `json:"duration_minutes,omitempty"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID ID `json:"id"`
+
+	// Kind Self-reflection: time in `nature`, `mindfulness_meditation`. Self-care:
+	// `calming_music`, `exercise`, `time_with_loved_ones`, `creativity`,
+	// `therapy_session`, `other`.
+	Kind       ActivityKind `json:"kind"`
+	Note       *string      `json:"note,omitempty"`
+	OccurredAt time.Time    `json:"occurred_at"`
+
+	// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PatientID ID `json:"patient_id"`
+}
+
+// ActivityKind Self-reflection: time in `nature`, `mindfulness_meditation`. Self-care:
+// `calming_music`, `exercise`, `time_with_loved_ones`, `creativity`,
+// `therapy_session`, `other`.
+type ActivityKind string
+
+// ActivityPage defines model for ActivityPage.
+type ActivityPage struct {
+	Items []Activity `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
 // AuthTokens defines model for AuthTokens.
 type AuthTokens struct {
 	// AccessToken A JWT for the Authorization header.
@@ -346,6 +483,22 @@ type ClinicalNote = string
 // Contraindication defines model for Contraindication.
 type Contraindication string
 
+// CreateActivityRequest defines model for CreateActivityRequest.
+type CreateActivityRequest struct {
+	DurationMinutes *int `json:"duration_minutes,omitempty"`
+
+	// Kind Self-reflection: time in `nature`, `mindfulness_meditation`. Self-care:
+	// `calming_music`, `exercise`, `time_with_loved_ones`, `creativity`,
+	// `therapy_session`, `other`.
+	Kind ActivityKind `json:"kind"`
+
+	// Note The patient's own words, up to 2,000 characters, encrypted at rest.
+	Note *PrivateNote `json:"note,omitempty"`
+
+	// OccurredAt When it happened; not in the future.
+	OccurredAt time.Time `json:"occurred_at"`
+}
+
 // CreateClinicianRequest defines model for CreateClinicianRequest.
 type CreateClinicianRequest struct {
 	DisplayName DisplayName `json:"display_name"`
@@ -368,6 +521,55 @@ type CreateEvaluationRequest struct {
 	Contraindications *[]Contraindication `json:"contraindications,omitempty"`
 	EvaluatedAt       time.Time           `json:"evaluated_at"`
 	Outcome           EvaluationOutcome   `json:"outcome"`
+}
+
+// CreateGoalCheckInRequest defines model for CreateGoalCheckInRequest.
+type CreateGoalCheckInRequest struct {
+	// Note The patient's own words, up to 2,000 characters, encrypted at rest.
+	Note *PrivateNote `json:"note,omitempty"`
+
+	// Progress Percent of the way to the goal, as the patient sees it.
+	Progress Progress `json:"progress"`
+}
+
+// CreateGoalRequest defines model for CreateGoalRequest.
+type CreateGoalRequest struct {
+	// Category `connection`: reaching out to loved ones; `comfort_zone`: venturing out
+	// of one's comfort zone; `slow_down`: slowing down to enjoy simple
+	// pleasures; `self_care`; `other`.
+	Category  GoalCategory `json:"category"`
+	FirstStep *string      `json:"first_step,omitempty"`
+
+	// SourceJournalEntryID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	SourceJournalEntryID *ID                 `json:"source_journal_entry_id,omitempty"`
+	Status               *GoalStatus         `json:"status,omitempty"`
+	TargetDate           *openapi_types.Date `json:"target_date,omitempty"`
+	Title                GoalTitle           `json:"title"`
+
+	// Why The patient's own words, up to 2,000 characters, encrypted at rest.
+	Why *PrivateNote `json:"why,omitempty"`
+}
+
+// CreateJournalEntryRequest defines model for CreateJournalEntryRequest.
+type CreateJournalEntryRequest struct {
+	// Body The entry's text, up to 20,000 characters.
+	Body JournalBody `json:"body"`
+
+	// Insights Short statements of what the patient realised, at most 20 of up to 280 characters.
+	Insights *JournalInsights `json:"insights,omitempty"`
+
+	// Mood How the patient feels, from 1 (very low) to 10 (very good).
+	Mood *Mood `json:"mood,omitempty"`
+
+	// PromptKey The stable key of a journal prompt.
+	//
+	// Example: insights_gained
+	PromptKey *PromptKey `json:"prompt_key,omitempty"`
+
+	// SessionID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	SessionID          *ID           `json:"session_id,omitempty"`
+	SharedWithCareTeam *bool         `json:"shared_with_care_team,omitempty"`
+	Title              *JournalTitle `json:"title,omitempty"`
 }
 
 // CreateTreatmentPlanRequest defines model for CreateTreatmentPlanRequest.
@@ -429,6 +631,83 @@ type FieldError struct {
 	Reason string `json:"reason"`
 }
 
+// Goal defines model for Goal.
+type Goal struct {
+	// Category `connection`: reaching out to loved ones; `comfort_zone`: venturing out
+	// of one's comfort zone; `slow_down`: slowing down to enjoy simple
+	// pleasures; `self_care`; `other`.
+	Category  GoalCategory `json:"category"`
+	CreatedAt time.Time    `json:"created_at"`
+	FirstStep *string      `json:"first_step,omitempty"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID ID `json:"id"`
+
+	// LastCheckInAt When the newest check-in was recorded; absent before the first.
+	LastCheckInAt *time.Time `json:"last_check_in_at,omitempty"`
+
+	// LatestProgress The progress of the newest check-in; absent before the first.
+	LatestProgress *Progress `json:"latest_progress,omitempty"`
+
+	// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PatientID ID `json:"patient_id"`
+
+	// SourceJournalEntryID The journal entry the goal came from, if any.
+	SourceJournalEntryID *ID                 `json:"source_journal_entry_id,omitempty"`
+	Status               GoalStatus          `json:"status"`
+	TargetDate           *openapi_types.Date `json:"target_date,omitempty"`
+	Title                string              `json:"title"`
+	UpdatedAt            time.Time           `json:"updated_at"`
+
+	// Version Starts at 1 and grows by one on every change.
+	Version Version `json:"version"`
+
+	// Why The insight behind the goal.
+	Why *string `json:"why,omitempty"`
+}
+
+// GoalCategory `connection`: reaching out to loved ones; `comfort_zone`: venturing out
+// of one's comfort zone; `slow_down`: slowing down to enjoy simple
+// pleasures; `self_care`; `other`.
+type GoalCategory string
+
+// GoalCheckIn defines model for GoalCheckIn.
+type GoalCheckIn struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// GoalID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	GoalID ID `json:"goal_id"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID   ID      `json:"id"`
+	Note *string `json:"note,omitempty"`
+
+	// Progress Percent of the way to the goal, as the patient sees it.
+	Progress Progress `json:"progress"`
+}
+
+// GoalCheckInPage defines model for GoalCheckInPage.
+type GoalCheckInPage struct {
+	Items []GoalCheckIn `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// GoalPage defines model for GoalPage.
+type GoalPage struct {
+	Items []Goal `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// GoalStatus defines model for GoalStatus.
+type GoalStatus string
+
+// GoalTitle defines model for GoalTitle.
+type GoalTitle = string
+
 // Health defines model for Health.
 type Health struct {
 	Status HealthStatus `json:"status"`
@@ -445,6 +724,76 @@ type Integration struct {
 	// TherapistNotes For the care team only; absent from the patient's and admins' responses.
 	TherapistNotes *string `json:"therapist_notes,omitempty"`
 }
+
+// JournalBody The entry's text, up to 20,000 characters.
+type JournalBody = string
+
+// JournalEntry defines model for JournalEntry.
+type JournalEntry struct {
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID       ID       `json:"id"`
+	Insights []string `json:"insights"`
+
+	// Mood How the patient feels, from 1 (very low) to 10 (very good).
+	Mood *Mood `json:"mood,omitempty"`
+
+	// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PatientID ID `json:"patient_id"`
+
+	// PromptKey The prompt the entry answers, if any.
+	PromptKey *PromptKey `json:"prompt_key,omitempty"`
+
+	// SessionID The treatment session the entry is about, if any.
+	SessionID *ID `json:"session_id,omitempty"`
+
+	// SharedWithCareTeam Whether the clinicians on the care team may read the entry.
+	SharedWithCareTeam bool      `json:"shared_with_care_team"`
+	Title              *string   `json:"title,omitempty"`
+	UpdatedAt          time.Time `json:"updated_at"`
+
+	// Version Starts at 1 and grows by one on every change.
+	Version Version `json:"version"`
+}
+
+// JournalEntryPage defines model for JournalEntryPage.
+type JournalEntryPage struct {
+	Items []JournalEntry `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// JournalInsights Short statements of what the patient realised, at most 20 of up to 280 characters.
+type JournalInsights = []string
+
+// JournalPhase `preparation`: setting an intention before a session; `after_session`: integrating one.
+type JournalPhase string
+
+// JournalPrompt defines model for JournalPrompt.
+type JournalPrompt struct {
+	// Key The stable key of a journal prompt.
+	//
+	// Example: insights_gained
+	Key PromptKey `json:"key"`
+
+	// Phase `preparation`: setting an intention before a session; `after_session`: integrating one.
+	Phase JournalPhase `json:"phase"`
+	Text  string       `json:"text"`
+}
+
+// JournalPromptList defines model for JournalPromptList.
+type JournalPromptList struct {
+	Items []JournalPrompt `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// JournalTitle defines model for JournalTitle.
+type JournalTitle = string
 
 // Journey The session itself, recorded by the care team. Fields not yet recorded are absent.
 type Journey struct {
@@ -465,6 +814,9 @@ type LoginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 }
+
+// Mood How the patient feels, from 1 (very low) to 10 (very good).
+type Mood = int
 
 // NewPassword 10 to 128 characters; commonly used passwords are refused.
 type NewPassword = string
@@ -517,6 +869,9 @@ type PreparationChecklist struct {
 	SettingPrepared  bool `json:"setting_prepared"`
 }
 
+// PrivateNote The patient's own words, up to 2,000 characters, encrypted at rest.
+type PrivateNote = string
+
 // Problem An RFC 9457 problem document.
 type Problem struct {
 	// CurrentVersion With 412, the record's current version; fetch it, merge, and retry with its ETag.
@@ -536,6 +891,14 @@ type Problem struct {
 
 // Profession defines model for Profession.
 type Profession string
+
+// Progress Percent of the way to the goal, as the patient sees it.
+type Progress = int
+
+// PromptKey The stable key of a journal prompt.
+//
+// Example: insights_gained
+type PromptKey = string
 
 // RefreshRequest defines model for RefreshRequest.
 type RefreshRequest struct {
@@ -675,9 +1038,37 @@ type TreatmentSessionPage struct {
 	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
 }
 
+// UpdateGoalRequest defines model for UpdateGoalRequest.
+type UpdateGoalRequest struct {
+	// Category `connection`: reaching out to loved ones; `comfort_zone`: venturing out
+	// of one's comfort zone; `slow_down`: slowing down to enjoy simple
+	// pleasures; `self_care`; `other`.
+	Category             *GoalCategory                         `json:"category,omitempty"`
+	FirstStep            nullable.Nullable[string]             `json:"first_step,omitempty"`
+	SourceJournalEntryID nullable.Nullable[openapi_types.UUID] `json:"source_journal_entry_id,omitempty"`
+	Status               *GoalStatus                           `json:"status,omitempty"`
+	TargetDate           nullable.Nullable[openapi_types.Date] `json:"target_date,omitempty"`
+	Title                *GoalTitle                            `json:"title,omitempty"`
+	Why                  nullable.Nullable[string]             `json:"why,omitempty"`
+}
+
 // UpdateIntegration defines model for UpdateIntegration.
 type UpdateIntegration struct {
 	TherapistNotes nullable.Nullable[ClinicalNote] `json:"therapist_notes,omitempty"`
+}
+
+// UpdateJournalEntryRequest defines model for UpdateJournalEntryRequest.
+type UpdateJournalEntryRequest struct {
+	// Body The entry's text, up to 20,000 characters.
+	Body *JournalBody `json:"body,omitempty"`
+
+	// Insights Short statements of what the patient realised, at most 20 of up to 280 characters.
+	Insights           *JournalInsights                      `json:"insights,omitempty"`
+	Mood               nullable.Nullable[int]                `json:"mood,omitempty"`
+	PromptKey          nullable.Nullable[string]             `json:"prompt_key,omitempty"`
+	SessionID          nullable.Nullable[openapi_types.UUID] `json:"session_id,omitempty"`
+	SharedWithCareTeam *bool                                 `json:"shared_with_care_team,omitempty"`
+	Title              nullable.Nullable[string]             `json:"title,omitempty"`
 }
 
 // UpdateJourney defines model for UpdateJourney.
@@ -862,6 +1253,24 @@ type Unauthorized = Problem
 // UnsupportedMediaType An RFC 9457 problem document.
 type UnsupportedMediaType = Problem
 
+// ListActivitiesParams defines parameters for ListActivities.
+type ListActivitiesParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Kind Only activities of this kind.
+	Kind *ActivityKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// From Only activities that happened at or after this time.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only activities that happened before this time; must be after `from`.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
 // ListCliniciansParams defines parameters for ListClinicians.
 type ListCliniciansParams struct {
 	// Limit Page size, 1 to 200.
@@ -869,6 +1278,54 @@ type ListCliniciansParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListGoalsParams defines parameters for ListGoals.
+type ListGoalsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Status Only goals with this status.
+	Status *GoalStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListGoalCheckInsParams defines parameters for ListGoalCheckIns.
+type ListGoalCheckInsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListJournalEntriesParams defines parameters for ListJournalEntries.
+type ListJournalEntriesParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// SessionID Only entries about this session.
+	SessionID *ID `form:"session_id,omitempty" json:"session_id,omitempty"`
+
+	// PromptKey Only entries answering this prompt.
+	PromptKey *PromptKey `form:"prompt_key,omitempty" json:"prompt_key,omitempty"`
+
+	// From Only entries written at or after this time.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries written before this time; must be after `from`.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListJournalPromptsParams defines parameters for ListJournalPrompts.
+type ListJournalPromptsParams struct {
+	// Phase Only the prompts of this phase.
+	Phase *JournalPhase `form:"phase,omitempty" json:"phase,omitempty"`
 }
 
 // GetMeParams defines parameters for GetMe.
@@ -911,6 +1368,24 @@ type UpdatePatientParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListPatientActivitiesParams defines parameters for ListPatientActivities.
+type ListPatientActivitiesParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Kind Only activities of this kind.
+	Kind *ActivityKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// From Only activities that happened at or after this time.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only activities that happened before this time; must be after `from`.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
 // ListCareTeamParams defines parameters for ListCareTeam.
 type ListCareTeamParams struct {
 	// Limit Page size, 1 to 200.
@@ -927,6 +1402,48 @@ type ListEvaluationsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListPatientGoalsParams defines parameters for ListPatientGoals.
+type ListPatientGoalsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Status Only goals with this status.
+	Status *GoalStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// ListPatientGoalCheckInsParams defines parameters for ListPatientGoalCheckIns.
+type ListPatientGoalCheckInsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// ListSharedJournalEntriesParams defines parameters for ListSharedJournalEntries.
+type ListSharedJournalEntriesParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// SessionID Only entries about this session.
+	SessionID *ID `form:"session_id,omitempty" json:"session_id,omitempty"`
+
+	// PromptKey Only entries answering this prompt.
+	PromptKey *PromptKey `form:"prompt_key,omitempty" json:"prompt_key,omitempty"`
+
+	// From Only entries written at or after this time.
+	From *time.Time `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Only entries written before this time; must be after `from`.
+	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 }
 
 // ListTreatmentPlansParams defines parameters for ListTreatmentPlans.
@@ -971,6 +1488,9 @@ type ListVitalSignsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// CreateActivityJSONRequestBody defines body for CreateActivity for application/json ContentType.
+type CreateActivityJSONRequestBody = CreateActivityRequest
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -985,6 +1505,21 @@ type RegisterJSONRequestBody = RegisterRequest
 
 // CreateClinicianJSONRequestBody defines body for CreateClinician for application/json ContentType.
 type CreateClinicianJSONRequestBody = CreateClinicianRequest
+
+// CreateGoalJSONRequestBody defines body for CreateGoal for application/json ContentType.
+type CreateGoalJSONRequestBody = CreateGoalRequest
+
+// UpdateGoalJSONRequestBody defines body for UpdateGoal for application/json ContentType.
+type UpdateGoalJSONRequestBody = UpdateGoalRequest
+
+// CreateGoalCheckInJSONRequestBody defines body for CreateGoalCheckIn for application/json ContentType.
+type CreateGoalCheckInJSONRequestBody = CreateGoalCheckInRequest
+
+// CreateJournalEntryJSONRequestBody defines body for CreateJournalEntry for application/json ContentType.
+type CreateJournalEntryJSONRequestBody = CreateJournalEntryRequest
+
+// UpdateJournalEntryJSONRequestBody defines body for UpdateJournalEntry for application/json ContentType.
+type UpdateJournalEntryJSONRequestBody = UpdateJournalEntryRequest
 
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = UpdateMeRequest
@@ -1030,6 +1565,15 @@ type ServerInterface interface {
 	// Readyz Readiness probe
 	// (GET /readyz)
 	Readyz(ctx echo.Context) error
+	// ListActivities The patient's own activities (patient)
+	// (GET /v1/activities)
+	ListActivities(ctx echo.Context, params ListActivitiesParams) error
+	// CreateActivity Log an act of self-reflection or self-care (patient)
+	// (POST /v1/activities)
+	CreateActivity(ctx echo.Context) error
+	// DeleteActivity Delete an activity (patient)
+	// (DELETE /v1/activities/{activity_id})
+	DeleteActivity(ctx echo.Context, activityID ID) error
 	// Login Sign in with email and password
 	// (POST /v1/auth/login)
 	Login(ctx echo.Context) error
@@ -1048,6 +1592,45 @@ type ServerInterface interface {
 	// CreateClinician Create a clinician account (admin)
 	// (POST /v1/clinicians)
 	CreateClinician(ctx echo.Context) error
+	// ListGoals The patient's own goals (patient)
+	// (GET /v1/goals)
+	ListGoals(ctx echo.Context, params ListGoalsParams) error
+	// CreateGoal Set an action goal (patient)
+	// (POST /v1/goals)
+	CreateGoal(ctx echo.Context) error
+	// DeleteGoal Delete a goal and its check-ins (patient)
+	// (DELETE /v1/goals/{goal_id})
+	DeleteGoal(ctx echo.Context, goalID ID) error
+	// GetGoal One of the patient's goals (patient)
+	// (GET /v1/goals/{goal_id})
+	GetGoal(ctx echo.Context, goalID ID) error
+	// UpdateGoal Edit a goal or change its status (patient)
+	// (PATCH /v1/goals/{goal_id})
+	UpdateGoal(ctx echo.Context, goalID ID) error
+	// ListGoalCheckIns A goal's check-ins (patient)
+	// (GET /v1/goals/{goal_id}/check-ins)
+	ListGoalCheckIns(ctx echo.Context, goalID ID, params ListGoalCheckInsParams) error
+	// CreateGoalCheckIn Check in on a goal (patient)
+	// (POST /v1/goals/{goal_id}/check-ins)
+	CreateGoalCheckIn(ctx echo.Context, goalID ID) error
+	// ListJournalEntries The patient's own journal (patient)
+	// (GET /v1/journal-entries)
+	ListJournalEntries(ctx echo.Context, params ListJournalEntriesParams) error
+	// CreateJournalEntry Write a journal entry (patient)
+	// (POST /v1/journal-entries)
+	CreateJournalEntry(ctx echo.Context) error
+	// DeleteJournalEntry Delete a journal entry for good (patient)
+	// (DELETE /v1/journal-entries/{entry_id})
+	DeleteJournalEntry(ctx echo.Context, entryID ID) error
+	// GetJournalEntry One of the patient's journal entries (patient)
+	// (GET /v1/journal-entries/{entry_id})
+	GetJournalEntry(ctx echo.Context, entryID ID) error
+	// UpdateJournalEntry Edit a journal entry, or share or unshare it (patient)
+	// (PATCH /v1/journal-entries/{entry_id})
+	UpdateJournalEntry(ctx echo.Context, entryID ID) error
+	// ListJournalPrompts The guided journal prompts
+	// (GET /v1/journal-prompts)
+	ListJournalPrompts(ctx echo.Context, params ListJournalPromptsParams) error
 	// GetMe The signed-in user
 	// (GET /v1/me)
 	GetMe(ctx echo.Context, params GetMeParams) error
@@ -1066,6 +1649,9 @@ type ServerInterface interface {
 	// UpdatePatient Edit one's own patient profile
 	// (PATCH /v1/patients/{patient_id})
 	UpdatePatient(ctx echo.Context, patientID PatientID, params UpdatePatientParams) error
+	// ListPatientActivities A patient's activities, for their care team
+	// (GET /v1/patients/{patient_id}/activities)
+	ListPatientActivities(ctx echo.Context, patientID PatientID, params ListPatientActivitiesParams) error
 	// ListCareTeam A patient's care team
 	// (GET /v1/patients/{patient_id}/care-team)
 	ListCareTeam(ctx echo.Context, patientID PatientID, params ListCareTeamParams) error
@@ -1081,6 +1667,18 @@ type ServerInterface interface {
 	// CreateEvaluation Record a candidacy evaluation (care team)
 	// (POST /v1/patients/{patient_id}/evaluations)
 	CreateEvaluation(ctx echo.Context, patientID PatientID) error
+	// ListPatientGoals A patient's goals, for their care team
+	// (GET /v1/patients/{patient_id}/goals)
+	ListPatientGoals(ctx echo.Context, patientID PatientID, params ListPatientGoalsParams) error
+	// ListPatientGoalCheckIns A patient's check-ins on one goal, for their care team
+	// (GET /v1/patients/{patient_id}/goals/{goal_id}/check-ins)
+	ListPatientGoalCheckIns(ctx echo.Context, patientID PatientID, goalID ID, params ListPatientGoalCheckInsParams) error
+	// ListSharedJournalEntries The entries a patient shared with their care team
+	// (GET /v1/patients/{patient_id}/journal-entries)
+	ListSharedJournalEntries(ctx echo.Context, patientID PatientID, params ListSharedJournalEntriesParams) error
+	// GetSharedJournalEntry One entry a patient shared with their care team
+	// (GET /v1/patients/{patient_id}/journal-entries/{entry_id})
+	GetSharedJournalEntry(ctx echo.Context, patientID PatientID, entryID ID) error
 	// ListTreatmentPlans A patient's treatment plans
 	// (GET /v1/patients/{patient_id}/treatment-plans)
 	ListTreatmentPlans(ctx echo.Context, patientID PatientID, params ListTreatmentPlansParams) error
@@ -1170,6 +1768,77 @@ func (w *ServerInterfaceWrapper) Readyz(ctx echo.Context) error {
 	return err
 }
 
+// ListActivities converts echo context to params.
+func (w *ServerInterfaceWrapper) ListActivities(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListActivitiesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListActivities(ctx, params)
+	return err
+}
+
+// CreateActivity converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateActivity(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateActivity(ctx)
+	return err
+}
+
+// DeleteActivity converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteActivity(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "activity_id" -------------
+	var activityID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "activity_id", ctx.Param("activity_id"), &activityID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter activity_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteActivity(ctx, activityID)
+	return err
+}
+
 // Login converts echo context to params.
 func (w *ServerInterfaceWrapper) Login(ctx echo.Context) error {
 	var err error
@@ -1237,6 +1906,271 @@ func (w *ServerInterfaceWrapper) CreateClinician(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateClinician(ctx)
+	return err
+}
+
+// ListGoals converts echo context to params.
+func (w *ServerInterfaceWrapper) ListGoals(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListGoalsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListGoals(ctx, params)
+	return err
+}
+
+// CreateGoal converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateGoal(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateGoal(ctx)
+	return err
+}
+
+// DeleteGoal converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteGoal(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "goal_id" -------------
+	var goalID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "goal_id", ctx.Param("goal_id"), &goalID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter goal_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteGoal(ctx, goalID)
+	return err
+}
+
+// GetGoal converts echo context to params.
+func (w *ServerInterfaceWrapper) GetGoal(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "goal_id" -------------
+	var goalID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "goal_id", ctx.Param("goal_id"), &goalID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter goal_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetGoal(ctx, goalID)
+	return err
+}
+
+// UpdateGoal converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateGoal(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "goal_id" -------------
+	var goalID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "goal_id", ctx.Param("goal_id"), &goalID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter goal_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateGoal(ctx, goalID)
+	return err
+}
+
+// ListGoalCheckIns converts echo context to params.
+func (w *ServerInterfaceWrapper) ListGoalCheckIns(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "goal_id" -------------
+	var goalID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "goal_id", ctx.Param("goal_id"), &goalID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter goal_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListGoalCheckInsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListGoalCheckIns(ctx, goalID, params)
+	return err
+}
+
+// CreateGoalCheckIn converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateGoalCheckIn(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "goal_id" -------------
+	var goalID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "goal_id", ctx.Param("goal_id"), &goalID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter goal_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateGoalCheckIn(ctx, goalID)
+	return err
+}
+
+// ListJournalEntries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListJournalEntries(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListJournalEntriesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "session_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "session_id", ctx.QueryParams(), &params.SessionID, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter session_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "prompt_key" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "prompt_key", ctx.QueryParams(), &params.PromptKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter prompt_key: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListJournalEntries(ctx, params)
+	return err
+}
+
+// CreateJournalEntry converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateJournalEntry(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateJournalEntry(ctx)
+	return err
+}
+
+// DeleteJournalEntry converts echo context to params.
+func (w *ServerInterfaceWrapper) DeleteJournalEntry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "entry_id" -------------
+	var entryID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "entry_id", ctx.Param("entry_id"), &entryID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter entry_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.DeleteJournalEntry(ctx, entryID)
+	return err
+}
+
+// GetJournalEntry converts echo context to params.
+func (w *ServerInterfaceWrapper) GetJournalEntry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "entry_id" -------------
+	var entryID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "entry_id", ctx.Param("entry_id"), &entryID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter entry_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetJournalEntry(ctx, entryID)
+	return err
+}
+
+// UpdateJournalEntry converts echo context to params.
+func (w *ServerInterfaceWrapper) UpdateJournalEntry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "entry_id" -------------
+	var entryID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "entry_id", ctx.Param("entry_id"), &entryID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter entry_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.UpdateJournalEntry(ctx, entryID)
+	return err
+}
+
+// ListJournalPrompts converts echo context to params.
+func (w *ServerInterfaceWrapper) ListJournalPrompts(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListJournalPromptsParams
+	// ------------- Optional query parameter "phase" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "phase", ctx.QueryParams(), &params.Phase, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter phase: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListJournalPrompts(ctx, params)
 	return err
 }
 
@@ -1411,6 +2345,59 @@ func (w *ServerInterfaceWrapper) UpdatePatient(ctx echo.Context) error {
 	return err
 }
 
+// ListPatientActivities converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPatientActivities(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPatientActivitiesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "kind" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter kind: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPatientActivities(ctx, patientID, params)
+	return err
+}
+
 // ListCareTeam converts echo context to params.
 func (w *ServerInterfaceWrapper) ListCareTeam(ctx echo.Context) error {
 	var err error
@@ -1536,6 +2523,169 @@ func (w *ServerInterfaceWrapper) CreateEvaluation(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.CreateEvaluation(ctx, patientID)
+	return err
+}
+
+// ListPatientGoals converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPatientGoals(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPatientGoalsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPatientGoals(ctx, patientID, params)
+	return err
+}
+
+// ListPatientGoalCheckIns converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPatientGoalCheckIns(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// ------------- Path parameter "goal_id" -------------
+	var goalID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "goal_id", ctx.Param("goal_id"), &goalID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter goal_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPatientGoalCheckInsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPatientGoalCheckIns(ctx, patientID, goalID, params)
+	return err
+}
+
+// ListSharedJournalEntries converts echo context to params.
+func (w *ServerInterfaceWrapper) ListSharedJournalEntries(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListSharedJournalEntriesParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "session_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "session_id", ctx.QueryParams(), &params.SessionID, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter session_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "prompt_key" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "prompt_key", ctx.QueryParams(), &params.PromptKey, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter prompt_key: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListSharedJournalEntries(ctx, patientID, params)
+	return err
+}
+
+// GetSharedJournalEntry converts echo context to params.
+func (w *ServerInterfaceWrapper) GetSharedJournalEntry(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// ------------- Path parameter "entry_id" -------------
+	var entryID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "entry_id", ctx.Param("entry_id"), &entryID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter entry_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetSharedJournalEntry(ctx, patientID, entryID)
 	return err
 }
 
@@ -1870,6 +3020,27 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.PATCH(options.BaseURL+"/v1/sessions/:session_id", wrapper.UpdateSession, options.OperationMiddlewares["updateSession"]...)
 	router.GET(options.BaseURL+"/v1/sessions/:session_id/vitals", wrapper.ListVitalSigns, options.OperationMiddlewares["listVitalSigns"]...)
 	router.POST(options.BaseURL+"/v1/sessions/:session_id/vitals", wrapper.CreateVitalSign, options.OperationMiddlewares["createVitalSign"]...)
+	router.GET(options.BaseURL+"/v1/journal-prompts", wrapper.ListJournalPrompts, options.OperationMiddlewares["listJournalPrompts"]...)
+	router.GET(options.BaseURL+"/v1/journal-entries", wrapper.ListJournalEntries, options.OperationMiddlewares["listJournalEntries"]...)
+	router.POST(options.BaseURL+"/v1/journal-entries", wrapper.CreateJournalEntry, options.OperationMiddlewares["createJournalEntry"]...)
+	router.DELETE(options.BaseURL+"/v1/journal-entries/:entry_id", wrapper.DeleteJournalEntry, options.OperationMiddlewares["deleteJournalEntry"]...)
+	router.GET(options.BaseURL+"/v1/journal-entries/:entry_id", wrapper.GetJournalEntry, options.OperationMiddlewares["getJournalEntry"]...)
+	router.PATCH(options.BaseURL+"/v1/journal-entries/:entry_id", wrapper.UpdateJournalEntry, options.OperationMiddlewares["updateJournalEntry"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/journal-entries", wrapper.ListSharedJournalEntries, options.OperationMiddlewares["listSharedJournalEntries"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/journal-entries/:entry_id", wrapper.GetSharedJournalEntry, options.OperationMiddlewares["getSharedJournalEntry"]...)
+	router.GET(options.BaseURL+"/v1/activities", wrapper.ListActivities, options.OperationMiddlewares["listActivities"]...)
+	router.POST(options.BaseURL+"/v1/activities", wrapper.CreateActivity, options.OperationMiddlewares["createActivity"]...)
+	router.DELETE(options.BaseURL+"/v1/activities/:activity_id", wrapper.DeleteActivity, options.OperationMiddlewares["deleteActivity"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/activities", wrapper.ListPatientActivities, options.OperationMiddlewares["listPatientActivities"]...)
+	router.GET(options.BaseURL+"/v1/goals", wrapper.ListGoals, options.OperationMiddlewares["listGoals"]...)
+	router.POST(options.BaseURL+"/v1/goals", wrapper.CreateGoal, options.OperationMiddlewares["createGoal"]...)
+	router.DELETE(options.BaseURL+"/v1/goals/:goal_id", wrapper.DeleteGoal, options.OperationMiddlewares["deleteGoal"]...)
+	router.GET(options.BaseURL+"/v1/goals/:goal_id", wrapper.GetGoal, options.OperationMiddlewares["getGoal"]...)
+	router.PATCH(options.BaseURL+"/v1/goals/:goal_id", wrapper.UpdateGoal, options.OperationMiddlewares["updateGoal"]...)
+	router.GET(options.BaseURL+"/v1/goals/:goal_id/check-ins", wrapper.ListGoalCheckIns, options.OperationMiddlewares["listGoalCheckIns"]...)
+	router.POST(options.BaseURL+"/v1/goals/:goal_id/check-ins", wrapper.CreateGoalCheckIn, options.OperationMiddlewares["createGoalCheckIn"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/goals", wrapper.ListPatientGoals, options.OperationMiddlewares["listPatientGoals"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/goals/:goal_id/check-ins", wrapper.ListPatientGoalCheckIns, options.OperationMiddlewares["listPatientGoalCheckIns"]...)
 
 }
 
@@ -2106,6 +3277,315 @@ func (response Readyz503ApplicationProblemPlusJSONResponse) VisitReadyzResponse(
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListActivitiesRequestObject struct {
+	Params ListActivitiesParams
+}
+
+type ListActivitiesResponseObject interface {
+	VisitListActivitiesResponse(w http.ResponseWriter) error
+}
+
+type ListActivities200JSONResponse ActivityPage
+
+func (response ListActivities200JSONResponse) VisitListActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListActivities400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListActivities400ApplicationProblemPlusJSONResponse) VisitListActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListActivities401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListActivities401ApplicationProblemPlusJSONResponse) VisitListActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListActivities403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListActivities403ApplicationProblemPlusJSONResponse) VisitListActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListActivities500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListActivities500ApplicationProblemPlusJSONResponse) VisitListActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateActivityRequestObject struct {
+	Body *CreateActivityJSONRequestBody
+}
+
+type CreateActivityResponseObject interface {
+	VisitCreateActivityResponse(w http.ResponseWriter) error
+}
+
+type CreateActivity201JSONResponse Activity
+
+func (response CreateActivity201JSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateActivity400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateActivity400ApplicationProblemPlusJSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateActivity401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateActivity401ApplicationProblemPlusJSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateActivity403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateActivity403ApplicationProblemPlusJSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateActivity413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateActivity413ApplicationProblemPlusJSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateActivity415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateActivity415ApplicationProblemPlusJSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateActivity500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateActivity500ApplicationProblemPlusJSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteActivityRequestObject struct {
+	ActivityID ID `json:"activity_id"`
+}
+
+type DeleteActivityResponseObject interface {
+	VisitDeleteActivityResponse(w http.ResponseWriter) error
+}
+
+type DeleteActivity204Response struct {
+}
+
+func (response DeleteActivity204Response) VisitDeleteActivityResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteActivity400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteActivity400ApplicationProblemPlusJSONResponse) VisitDeleteActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteActivity401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteActivity401ApplicationProblemPlusJSONResponse) VisitDeleteActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteActivity403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteActivity403ApplicationProblemPlusJSONResponse) VisitDeleteActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteActivity404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteActivity404ApplicationProblemPlusJSONResponse) VisitDeleteActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteActivity500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteActivity500ApplicationProblemPlusJSONResponse) VisitDeleteActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -2736,6 +4216,1427 @@ type CreateClinician500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CreateClinician500ApplicationProblemPlusJSONResponse) VisitCreateClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGoalsRequestObject struct {
+	Params ListGoalsParams
+}
+
+type ListGoalsResponseObject interface {
+	VisitListGoalsResponse(w http.ResponseWriter) error
+}
+
+type ListGoals200JSONResponse GoalPage
+
+func (response ListGoals200JSONResponse) VisitListGoalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGoals400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListGoals400ApplicationProblemPlusJSONResponse) VisitListGoalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGoals401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListGoals401ApplicationProblemPlusJSONResponse) VisitListGoalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGoals403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListGoals403ApplicationProblemPlusJSONResponse) VisitListGoalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGoals500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListGoals500ApplicationProblemPlusJSONResponse) VisitListGoalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoalRequestObject struct {
+	Body *CreateGoalJSONRequestBody
+}
+
+type CreateGoalResponseObject interface {
+	VisitCreateGoalResponse(w http.ResponseWriter) error
+}
+
+type CreateGoal201JSONResponse Goal
+
+func (response CreateGoal201JSONResponse) VisitCreateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoal400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoal400ApplicationProblemPlusJSONResponse) VisitCreateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoal401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoal401ApplicationProblemPlusJSONResponse) VisitCreateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoal403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoal403ApplicationProblemPlusJSONResponse) VisitCreateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoal413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoal413ApplicationProblemPlusJSONResponse) VisitCreateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoal415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoal415ApplicationProblemPlusJSONResponse) VisitCreateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoal500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoal500ApplicationProblemPlusJSONResponse) VisitCreateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGoalRequestObject struct {
+	GoalID ID `json:"goal_id"`
+}
+
+type DeleteGoalResponseObject interface {
+	VisitDeleteGoalResponse(w http.ResponseWriter) error
+}
+
+type DeleteGoal204Response struct {
+}
+
+func (response DeleteGoal204Response) VisitDeleteGoalResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteGoal400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteGoal400ApplicationProblemPlusJSONResponse) VisitDeleteGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGoal401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteGoal401ApplicationProblemPlusJSONResponse) VisitDeleteGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGoal403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteGoal403ApplicationProblemPlusJSONResponse) VisitDeleteGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGoal404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteGoal404ApplicationProblemPlusJSONResponse) VisitDeleteGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGoal500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteGoal500ApplicationProblemPlusJSONResponse) VisitDeleteGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGoalRequestObject struct {
+	GoalID ID `json:"goal_id"`
+}
+
+type GetGoalResponseObject interface {
+	VisitGetGoalResponse(w http.ResponseWriter) error
+}
+
+type GetGoal200JSONResponse Goal
+
+func (response GetGoal200JSONResponse) VisitGetGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGoal400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetGoal400ApplicationProblemPlusJSONResponse) VisitGetGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGoal401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetGoal401ApplicationProblemPlusJSONResponse) VisitGetGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGoal403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetGoal403ApplicationProblemPlusJSONResponse) VisitGetGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGoal404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetGoal404ApplicationProblemPlusJSONResponse) VisitGetGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetGoal500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetGoal500ApplicationProblemPlusJSONResponse) VisitGetGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateGoalRequestObject struct {
+	GoalID ID `json:"goal_id"`
+	Body   *UpdateGoalJSONRequestBody
+}
+
+type UpdateGoalResponseObject interface {
+	VisitUpdateGoalResponse(w http.ResponseWriter) error
+}
+
+type UpdateGoal200JSONResponse Goal
+
+func (response UpdateGoal200JSONResponse) VisitUpdateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateGoal400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateGoal400ApplicationProblemPlusJSONResponse) VisitUpdateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateGoal401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateGoal401ApplicationProblemPlusJSONResponse) VisitUpdateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateGoal403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateGoal403ApplicationProblemPlusJSONResponse) VisitUpdateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateGoal404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateGoal404ApplicationProblemPlusJSONResponse) VisitUpdateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateGoal413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateGoal413ApplicationProblemPlusJSONResponse) VisitUpdateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateGoal415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateGoal415ApplicationProblemPlusJSONResponse) VisitUpdateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateGoal500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateGoal500ApplicationProblemPlusJSONResponse) VisitUpdateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGoalCheckInsRequestObject struct {
+	GoalID ID `json:"goal_id"`
+	Params ListGoalCheckInsParams
+}
+
+type ListGoalCheckInsResponseObject interface {
+	VisitListGoalCheckInsResponse(w http.ResponseWriter) error
+}
+
+type ListGoalCheckIns200JSONResponse GoalCheckInPage
+
+func (response ListGoalCheckIns200JSONResponse) VisitListGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGoalCheckIns400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListGoalCheckIns400ApplicationProblemPlusJSONResponse) VisitListGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGoalCheckIns401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListGoalCheckIns401ApplicationProblemPlusJSONResponse) VisitListGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGoalCheckIns403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListGoalCheckIns403ApplicationProblemPlusJSONResponse) VisitListGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGoalCheckIns404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListGoalCheckIns404ApplicationProblemPlusJSONResponse) VisitListGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListGoalCheckIns500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListGoalCheckIns500ApplicationProblemPlusJSONResponse) VisitListGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoalCheckInRequestObject struct {
+	GoalID ID `json:"goal_id"`
+	Body   *CreateGoalCheckInJSONRequestBody
+}
+
+type CreateGoalCheckInResponseObject interface {
+	VisitCreateGoalCheckInResponse(w http.ResponseWriter) error
+}
+
+type CreateGoalCheckIn201JSONResponse GoalCheckIn
+
+func (response CreateGoalCheckIn201JSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoalCheckIn400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoalCheckIn400ApplicationProblemPlusJSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoalCheckIn401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoalCheckIn401ApplicationProblemPlusJSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoalCheckIn403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoalCheckIn403ApplicationProblemPlusJSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoalCheckIn404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoalCheckIn404ApplicationProblemPlusJSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoalCheckIn413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoalCheckIn413ApplicationProblemPlusJSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoalCheckIn415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoalCheckIn415ApplicationProblemPlusJSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoalCheckIn500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoalCheckIn500ApplicationProblemPlusJSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListJournalEntriesRequestObject struct {
+	Params ListJournalEntriesParams
+}
+
+type ListJournalEntriesResponseObject interface {
+	VisitListJournalEntriesResponse(w http.ResponseWriter) error
+}
+
+type ListJournalEntries200JSONResponse JournalEntryPage
+
+func (response ListJournalEntries200JSONResponse) VisitListJournalEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListJournalEntries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListJournalEntries400ApplicationProblemPlusJSONResponse) VisitListJournalEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListJournalEntries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListJournalEntries401ApplicationProblemPlusJSONResponse) VisitListJournalEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListJournalEntries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListJournalEntries403ApplicationProblemPlusJSONResponse) VisitListJournalEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListJournalEntries500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListJournalEntries500ApplicationProblemPlusJSONResponse) VisitListJournalEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateJournalEntryRequestObject struct {
+	Body *CreateJournalEntryJSONRequestBody
+}
+
+type CreateJournalEntryResponseObject interface {
+	VisitCreateJournalEntryResponse(w http.ResponseWriter) error
+}
+
+type CreateJournalEntry201JSONResponse JournalEntry
+
+func (response CreateJournalEntry201JSONResponse) VisitCreateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateJournalEntry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJournalEntry400ApplicationProblemPlusJSONResponse) VisitCreateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateJournalEntry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJournalEntry401ApplicationProblemPlusJSONResponse) VisitCreateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateJournalEntry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJournalEntry403ApplicationProblemPlusJSONResponse) VisitCreateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateJournalEntry413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJournalEntry413ApplicationProblemPlusJSONResponse) VisitCreateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateJournalEntry415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJournalEntry415ApplicationProblemPlusJSONResponse) VisitCreateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateJournalEntry500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJournalEntry500ApplicationProblemPlusJSONResponse) VisitCreateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteJournalEntryRequestObject struct {
+	EntryID ID `json:"entry_id"`
+}
+
+type DeleteJournalEntryResponseObject interface {
+	VisitDeleteJournalEntryResponse(w http.ResponseWriter) error
+}
+
+type DeleteJournalEntry204Response struct {
+}
+
+func (response DeleteJournalEntry204Response) VisitDeleteJournalEntryResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type DeleteJournalEntry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJournalEntry400ApplicationProblemPlusJSONResponse) VisitDeleteJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteJournalEntry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJournalEntry401ApplicationProblemPlusJSONResponse) VisitDeleteJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteJournalEntry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJournalEntry403ApplicationProblemPlusJSONResponse) VisitDeleteJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteJournalEntry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJournalEntry404ApplicationProblemPlusJSONResponse) VisitDeleteJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteJournalEntry500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJournalEntry500ApplicationProblemPlusJSONResponse) VisitDeleteJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournalEntryRequestObject struct {
+	EntryID ID `json:"entry_id"`
+}
+
+type GetJournalEntryResponseObject interface {
+	VisitGetJournalEntryResponse(w http.ResponseWriter) error
+}
+
+type GetJournalEntry200JSONResponse JournalEntry
+
+func (response GetJournalEntry200JSONResponse) VisitGetJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournalEntry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetJournalEntry400ApplicationProblemPlusJSONResponse) VisitGetJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournalEntry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetJournalEntry401ApplicationProblemPlusJSONResponse) VisitGetJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournalEntry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetJournalEntry403ApplicationProblemPlusJSONResponse) VisitGetJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournalEntry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetJournalEntry404ApplicationProblemPlusJSONResponse) VisitGetJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetJournalEntry500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetJournalEntry500ApplicationProblemPlusJSONResponse) VisitGetJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateJournalEntryRequestObject struct {
+	EntryID ID `json:"entry_id"`
+	Body    *UpdateJournalEntryJSONRequestBody
+}
+
+type UpdateJournalEntryResponseObject interface {
+	VisitUpdateJournalEntryResponse(w http.ResponseWriter) error
+}
+
+type UpdateJournalEntry200JSONResponse JournalEntry
+
+func (response UpdateJournalEntry200JSONResponse) VisitUpdateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateJournalEntry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateJournalEntry400ApplicationProblemPlusJSONResponse) VisitUpdateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateJournalEntry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateJournalEntry401ApplicationProblemPlusJSONResponse) VisitUpdateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateJournalEntry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateJournalEntry403ApplicationProblemPlusJSONResponse) VisitUpdateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateJournalEntry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateJournalEntry404ApplicationProblemPlusJSONResponse) VisitUpdateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateJournalEntry413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateJournalEntry413ApplicationProblemPlusJSONResponse) VisitUpdateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateJournalEntry415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateJournalEntry415ApplicationProblemPlusJSONResponse) VisitUpdateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateJournalEntry500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateJournalEntry500ApplicationProblemPlusJSONResponse) VisitUpdateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListJournalPromptsRequestObject struct {
+	Params ListJournalPromptsParams
+}
+
+type ListJournalPromptsResponseObject interface {
+	VisitListJournalPromptsResponse(w http.ResponseWriter) error
+}
+
+type ListJournalPrompts200JSONResponse JournalPromptList
+
+func (response ListJournalPrompts200JSONResponse) VisitListJournalPromptsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListJournalPrompts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListJournalPrompts400ApplicationProblemPlusJSONResponse) VisitListJournalPromptsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListJournalPrompts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListJournalPrompts401ApplicationProblemPlusJSONResponse) VisitListJournalPromptsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListJournalPrompts500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListJournalPrompts500ApplicationProblemPlusJSONResponse) VisitListJournalPromptsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -3483,6 +6384,112 @@ func (response UpdatePatient500ApplicationProblemPlusJSONResponse) VisitUpdatePa
 	return err
 }
 
+type ListPatientActivitiesRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	Params    ListPatientActivitiesParams
+}
+
+type ListPatientActivitiesResponseObject interface {
+	VisitListPatientActivitiesResponse(w http.ResponseWriter) error
+}
+
+type ListPatientActivities200JSONResponse ActivityPage
+
+func (response ListPatientActivities200JSONResponse) VisitListPatientActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientActivities400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientActivities400ApplicationProblemPlusJSONResponse) VisitListPatientActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientActivities401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientActivities401ApplicationProblemPlusJSONResponse) VisitListPatientActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientActivities403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientActivities403ApplicationProblemPlusJSONResponse) VisitListPatientActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientActivities404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientActivities404ApplicationProblemPlusJSONResponse) VisitListPatientActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientActivities500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientActivities500ApplicationProblemPlusJSONResponse) VisitListPatientActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListCareTeamRequestObject struct {
 	PatientID PatientID `json:"patient_id"`
 	Params    ListCareTeamParams
@@ -3996,6 +7003,431 @@ type CreateEvaluation500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response CreateEvaluation500ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoalsRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	Params    ListPatientGoalsParams
+}
+
+type ListPatientGoalsResponseObject interface {
+	VisitListPatientGoalsResponse(w http.ResponseWriter) error
+}
+
+type ListPatientGoals200JSONResponse GoalPage
+
+func (response ListPatientGoals200JSONResponse) VisitListPatientGoalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoals400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientGoals400ApplicationProblemPlusJSONResponse) VisitListPatientGoalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoals401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientGoals401ApplicationProblemPlusJSONResponse) VisitListPatientGoalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoals403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientGoals403ApplicationProblemPlusJSONResponse) VisitListPatientGoalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoals404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientGoals404ApplicationProblemPlusJSONResponse) VisitListPatientGoalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoals500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientGoals500ApplicationProblemPlusJSONResponse) VisitListPatientGoalsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoalCheckInsRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	GoalID    ID        `json:"goal_id"`
+	Params    ListPatientGoalCheckInsParams
+}
+
+type ListPatientGoalCheckInsResponseObject interface {
+	VisitListPatientGoalCheckInsResponse(w http.ResponseWriter) error
+}
+
+type ListPatientGoalCheckIns200JSONResponse GoalCheckInPage
+
+func (response ListPatientGoalCheckIns200JSONResponse) VisitListPatientGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoalCheckIns400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientGoalCheckIns400ApplicationProblemPlusJSONResponse) VisitListPatientGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoalCheckIns401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientGoalCheckIns401ApplicationProblemPlusJSONResponse) VisitListPatientGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoalCheckIns403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientGoalCheckIns403ApplicationProblemPlusJSONResponse) VisitListPatientGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoalCheckIns404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientGoalCheckIns404ApplicationProblemPlusJSONResponse) VisitListPatientGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientGoalCheckIns500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientGoalCheckIns500ApplicationProblemPlusJSONResponse) VisitListPatientGoalCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSharedJournalEntriesRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	Params    ListSharedJournalEntriesParams
+}
+
+type ListSharedJournalEntriesResponseObject interface {
+	VisitListSharedJournalEntriesResponse(w http.ResponseWriter) error
+}
+
+type ListSharedJournalEntries200JSONResponse JournalEntryPage
+
+func (response ListSharedJournalEntries200JSONResponse) VisitListSharedJournalEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSharedJournalEntries400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListSharedJournalEntries400ApplicationProblemPlusJSONResponse) VisitListSharedJournalEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSharedJournalEntries401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListSharedJournalEntries401ApplicationProblemPlusJSONResponse) VisitListSharedJournalEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSharedJournalEntries403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListSharedJournalEntries403ApplicationProblemPlusJSONResponse) VisitListSharedJournalEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSharedJournalEntries404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListSharedJournalEntries404ApplicationProblemPlusJSONResponse) VisitListSharedJournalEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListSharedJournalEntries500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListSharedJournalEntries500ApplicationProblemPlusJSONResponse) VisitListSharedJournalEntriesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSharedJournalEntryRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	EntryID   ID        `json:"entry_id"`
+}
+
+type GetSharedJournalEntryResponseObject interface {
+	VisitGetSharedJournalEntryResponse(w http.ResponseWriter) error
+}
+
+type GetSharedJournalEntry200JSONResponse JournalEntry
+
+func (response GetSharedJournalEntry200JSONResponse) VisitGetSharedJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSharedJournalEntry400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedJournalEntry400ApplicationProblemPlusJSONResponse) VisitGetSharedJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSharedJournalEntry401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedJournalEntry401ApplicationProblemPlusJSONResponse) VisitGetSharedJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSharedJournalEntry403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedJournalEntry403ApplicationProblemPlusJSONResponse) VisitGetSharedJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSharedJournalEntry404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedJournalEntry404ApplicationProblemPlusJSONResponse) VisitGetSharedJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetSharedJournalEntry500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetSharedJournalEntry500ApplicationProblemPlusJSONResponse) VisitGetSharedJournalEntryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -5215,6 +8647,15 @@ type StrictServerInterface interface {
 	// Readyz Readiness probe
 	// (GET /readyz)
 	Readyz(ctx context.Context, request ReadyzRequestObject) (ReadyzResponseObject, error)
+	// ListActivities The patient's own activities (patient)
+	// (GET /v1/activities)
+	ListActivities(ctx context.Context, request ListActivitiesRequestObject) (ListActivitiesResponseObject, error)
+	// CreateActivity Log an act of self-reflection or self-care (patient)
+	// (POST /v1/activities)
+	CreateActivity(ctx context.Context, request CreateActivityRequestObject) (CreateActivityResponseObject, error)
+	// DeleteActivity Delete an activity (patient)
+	// (DELETE /v1/activities/{activity_id})
+	DeleteActivity(ctx context.Context, request DeleteActivityRequestObject) (DeleteActivityResponseObject, error)
 	// Login Sign in with email and password
 	// (POST /v1/auth/login)
 	Login(ctx context.Context, request LoginRequestObject) (LoginResponseObject, error)
@@ -5233,6 +8674,45 @@ type StrictServerInterface interface {
 	// CreateClinician Create a clinician account (admin)
 	// (POST /v1/clinicians)
 	CreateClinician(ctx context.Context, request CreateClinicianRequestObject) (CreateClinicianResponseObject, error)
+	// ListGoals The patient's own goals (patient)
+	// (GET /v1/goals)
+	ListGoals(ctx context.Context, request ListGoalsRequestObject) (ListGoalsResponseObject, error)
+	// CreateGoal Set an action goal (patient)
+	// (POST /v1/goals)
+	CreateGoal(ctx context.Context, request CreateGoalRequestObject) (CreateGoalResponseObject, error)
+	// DeleteGoal Delete a goal and its check-ins (patient)
+	// (DELETE /v1/goals/{goal_id})
+	DeleteGoal(ctx context.Context, request DeleteGoalRequestObject) (DeleteGoalResponseObject, error)
+	// GetGoal One of the patient's goals (patient)
+	// (GET /v1/goals/{goal_id})
+	GetGoal(ctx context.Context, request GetGoalRequestObject) (GetGoalResponseObject, error)
+	// UpdateGoal Edit a goal or change its status (patient)
+	// (PATCH /v1/goals/{goal_id})
+	UpdateGoal(ctx context.Context, request UpdateGoalRequestObject) (UpdateGoalResponseObject, error)
+	// ListGoalCheckIns A goal's check-ins (patient)
+	// (GET /v1/goals/{goal_id}/check-ins)
+	ListGoalCheckIns(ctx context.Context, request ListGoalCheckInsRequestObject) (ListGoalCheckInsResponseObject, error)
+	// CreateGoalCheckIn Check in on a goal (patient)
+	// (POST /v1/goals/{goal_id}/check-ins)
+	CreateGoalCheckIn(ctx context.Context, request CreateGoalCheckInRequestObject) (CreateGoalCheckInResponseObject, error)
+	// ListJournalEntries The patient's own journal (patient)
+	// (GET /v1/journal-entries)
+	ListJournalEntries(ctx context.Context, request ListJournalEntriesRequestObject) (ListJournalEntriesResponseObject, error)
+	// CreateJournalEntry Write a journal entry (patient)
+	// (POST /v1/journal-entries)
+	CreateJournalEntry(ctx context.Context, request CreateJournalEntryRequestObject) (CreateJournalEntryResponseObject, error)
+	// DeleteJournalEntry Delete a journal entry for good (patient)
+	// (DELETE /v1/journal-entries/{entry_id})
+	DeleteJournalEntry(ctx context.Context, request DeleteJournalEntryRequestObject) (DeleteJournalEntryResponseObject, error)
+	// GetJournalEntry One of the patient's journal entries (patient)
+	// (GET /v1/journal-entries/{entry_id})
+	GetJournalEntry(ctx context.Context, request GetJournalEntryRequestObject) (GetJournalEntryResponseObject, error)
+	// UpdateJournalEntry Edit a journal entry, or share or unshare it (patient)
+	// (PATCH /v1/journal-entries/{entry_id})
+	UpdateJournalEntry(ctx context.Context, request UpdateJournalEntryRequestObject) (UpdateJournalEntryResponseObject, error)
+	// ListJournalPrompts The guided journal prompts
+	// (GET /v1/journal-prompts)
+	ListJournalPrompts(ctx context.Context, request ListJournalPromptsRequestObject) (ListJournalPromptsResponseObject, error)
 	// GetMe The signed-in user
 	// (GET /v1/me)
 	GetMe(ctx context.Context, request GetMeRequestObject) (GetMeResponseObject, error)
@@ -5251,6 +8731,9 @@ type StrictServerInterface interface {
 	// UpdatePatient Edit one's own patient profile
 	// (PATCH /v1/patients/{patient_id})
 	UpdatePatient(ctx context.Context, request UpdatePatientRequestObject) (UpdatePatientResponseObject, error)
+	// ListPatientActivities A patient's activities, for their care team
+	// (GET /v1/patients/{patient_id}/activities)
+	ListPatientActivities(ctx context.Context, request ListPatientActivitiesRequestObject) (ListPatientActivitiesResponseObject, error)
 	// ListCareTeam A patient's care team
 	// (GET /v1/patients/{patient_id}/care-team)
 	ListCareTeam(ctx context.Context, request ListCareTeamRequestObject) (ListCareTeamResponseObject, error)
@@ -5266,6 +8749,18 @@ type StrictServerInterface interface {
 	// CreateEvaluation Record a candidacy evaluation (care team)
 	// (POST /v1/patients/{patient_id}/evaluations)
 	CreateEvaluation(ctx context.Context, request CreateEvaluationRequestObject) (CreateEvaluationResponseObject, error)
+	// ListPatientGoals A patient's goals, for their care team
+	// (GET /v1/patients/{patient_id}/goals)
+	ListPatientGoals(ctx context.Context, request ListPatientGoalsRequestObject) (ListPatientGoalsResponseObject, error)
+	// ListPatientGoalCheckIns A patient's check-ins on one goal, for their care team
+	// (GET /v1/patients/{patient_id}/goals/{goal_id}/check-ins)
+	ListPatientGoalCheckIns(ctx context.Context, request ListPatientGoalCheckInsRequestObject) (ListPatientGoalCheckInsResponseObject, error)
+	// ListSharedJournalEntries The entries a patient shared with their care team
+	// (GET /v1/patients/{patient_id}/journal-entries)
+	ListSharedJournalEntries(ctx context.Context, request ListSharedJournalEntriesRequestObject) (ListSharedJournalEntriesResponseObject, error)
+	// GetSharedJournalEntry One entry a patient shared with their care team
+	// (GET /v1/patients/{patient_id}/journal-entries/{entry_id})
+	GetSharedJournalEntry(ctx context.Context, request GetSharedJournalEntryRequestObject) (GetSharedJournalEntryResponseObject, error)
 	// ListTreatmentPlans A patient's treatment plans
 	// (GET /v1/patients/{patient_id}/treatment-plans)
 	ListTreatmentPlans(ctx context.Context, request ListTreatmentPlansRequestObject) (ListTreatmentPlansResponseObject, error)
@@ -5421,6 +8916,102 @@ func (sh *strictHandler) Readyz(ctx echo.Context) error {
 		return err
 	} else if validResponse, ok := response.(ReadyzResponseObject); ok {
 		return validResponse.VisitReadyzResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListActivities operation middleware
+func (sh *strictHandler) ListActivities(ctx echo.Context, params ListActivitiesParams) error {
+	var request ListActivitiesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListActivities(ctx.Request().Context(), request.(ListActivitiesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListActivities")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListActivitiesResponseObject); ok {
+		return validResponse.VisitListActivitiesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateActivity operation middleware
+func (sh *strictHandler) CreateActivity(ctx echo.Context) error {
+	var request CreateActivityRequestObject
+
+	var body CreateActivityJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateActivity(ctx.Request().Context(), request.(CreateActivityRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateActivity")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateActivityResponseObject); ok {
+		return validResponse.VisitCreateActivityResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteActivity operation middleware
+func (sh *strictHandler) DeleteActivity(ctx echo.Context, activityID ID) error {
+	var request DeleteActivityRequestObject
+
+	request.ActivityID = activityID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteActivity(ctx.Request().Context(), request.(DeleteActivityRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteActivity")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteActivityResponseObject); ok {
+		return validResponse.VisitDeleteActivityResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -5682,6 +9273,443 @@ func (sh *strictHandler) CreateClinician(ctx echo.Context) error {
 	return nil
 }
 
+// ListGoals operation middleware
+func (sh *strictHandler) ListGoals(ctx echo.Context, params ListGoalsParams) error {
+	var request ListGoalsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListGoals(ctx.Request().Context(), request.(ListGoalsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListGoals")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListGoalsResponseObject); ok {
+		return validResponse.VisitListGoalsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateGoal operation middleware
+func (sh *strictHandler) CreateGoal(ctx echo.Context) error {
+	var request CreateGoalRequestObject
+
+	var body CreateGoalJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateGoal(ctx.Request().Context(), request.(CreateGoalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateGoal")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateGoalResponseObject); ok {
+		return validResponse.VisitCreateGoalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteGoal operation middleware
+func (sh *strictHandler) DeleteGoal(ctx echo.Context, goalID ID) error {
+	var request DeleteGoalRequestObject
+
+	request.GoalID = goalID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteGoal(ctx.Request().Context(), request.(DeleteGoalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteGoal")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteGoalResponseObject); ok {
+		return validResponse.VisitDeleteGoalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetGoal operation middleware
+func (sh *strictHandler) GetGoal(ctx echo.Context, goalID ID) error {
+	var request GetGoalRequestObject
+
+	request.GoalID = goalID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetGoal(ctx.Request().Context(), request.(GetGoalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetGoal")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetGoalResponseObject); ok {
+		return validResponse.VisitGetGoalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateGoal operation middleware
+func (sh *strictHandler) UpdateGoal(ctx echo.Context, goalID ID) error {
+	var request UpdateGoalRequestObject
+
+	request.GoalID = goalID
+
+	var body UpdateGoalJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateGoal(ctx.Request().Context(), request.(UpdateGoalRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateGoal")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateGoalResponseObject); ok {
+		return validResponse.VisitUpdateGoalResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListGoalCheckIns operation middleware
+func (sh *strictHandler) ListGoalCheckIns(ctx echo.Context, goalID ID, params ListGoalCheckInsParams) error {
+	var request ListGoalCheckInsRequestObject
+
+	request.GoalID = goalID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListGoalCheckIns(ctx.Request().Context(), request.(ListGoalCheckInsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListGoalCheckIns")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListGoalCheckInsResponseObject); ok {
+		return validResponse.VisitListGoalCheckInsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateGoalCheckIn operation middleware
+func (sh *strictHandler) CreateGoalCheckIn(ctx echo.Context, goalID ID) error {
+	var request CreateGoalCheckInRequestObject
+
+	request.GoalID = goalID
+
+	var body CreateGoalCheckInJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateGoalCheckIn(ctx.Request().Context(), request.(CreateGoalCheckInRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateGoalCheckIn")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateGoalCheckInResponseObject); ok {
+		return validResponse.VisitCreateGoalCheckInResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListJournalEntries operation middleware
+func (sh *strictHandler) ListJournalEntries(ctx echo.Context, params ListJournalEntriesParams) error {
+	var request ListJournalEntriesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListJournalEntries(ctx.Request().Context(), request.(ListJournalEntriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListJournalEntries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListJournalEntriesResponseObject); ok {
+		return validResponse.VisitListJournalEntriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateJournalEntry operation middleware
+func (sh *strictHandler) CreateJournalEntry(ctx echo.Context) error {
+	var request CreateJournalEntryRequestObject
+
+	var body CreateJournalEntryJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateJournalEntry(ctx.Request().Context(), request.(CreateJournalEntryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateJournalEntry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateJournalEntryResponseObject); ok {
+		return validResponse.VisitCreateJournalEntryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// DeleteJournalEntry operation middleware
+func (sh *strictHandler) DeleteJournalEntry(ctx echo.Context, entryID ID) error {
+	var request DeleteJournalEntryRequestObject
+
+	request.EntryID = entryID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.DeleteJournalEntry(ctx.Request().Context(), request.(DeleteJournalEntryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "DeleteJournalEntry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(DeleteJournalEntryResponseObject); ok {
+		return validResponse.VisitDeleteJournalEntryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetJournalEntry operation middleware
+func (sh *strictHandler) GetJournalEntry(ctx echo.Context, entryID ID) error {
+	var request GetJournalEntryRequestObject
+
+	request.EntryID = entryID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetJournalEntry(ctx.Request().Context(), request.(GetJournalEntryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetJournalEntry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetJournalEntryResponseObject); ok {
+		return validResponse.VisitGetJournalEntryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// UpdateJournalEntry operation middleware
+func (sh *strictHandler) UpdateJournalEntry(ctx echo.Context, entryID ID) error {
+	var request UpdateJournalEntryRequestObject
+
+	request.EntryID = entryID
+
+	var body UpdateJournalEntryJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.UpdateJournalEntry(ctx.Request().Context(), request.(UpdateJournalEntryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "UpdateJournalEntry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(UpdateJournalEntryResponseObject); ok {
+		return validResponse.VisitUpdateJournalEntryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListJournalPrompts operation middleware
+func (sh *strictHandler) ListJournalPrompts(ctx echo.Context, params ListJournalPromptsParams) error {
+	var request ListJournalPromptsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListJournalPrompts(ctx.Request().Context(), request.(ListJournalPromptsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListJournalPrompts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListJournalPromptsResponseObject); ok {
+		return validResponse.VisitListJournalPromptsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // GetMe operation middleware
 func (sh *strictHandler) GetMe(ctx echo.Context, params GetMeParams) error {
 	var request GetMeRequestObject
@@ -5901,6 +9929,32 @@ func (sh *strictHandler) UpdatePatient(ctx echo.Context, patientID PatientID, pa
 	return nil
 }
 
+// ListPatientActivities operation middleware
+func (sh *strictHandler) ListPatientActivities(ctx echo.Context, patientID PatientID, params ListPatientActivitiesParams) error {
+	var request ListPatientActivitiesRequestObject
+
+	request.PatientID = patientID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPatientActivities(ctx.Request().Context(), request.(ListPatientActivitiesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPatientActivities")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPatientActivitiesResponseObject); ok {
+		return validResponse.VisitListPatientActivitiesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListCareTeam operation middleware
 func (sh *strictHandler) ListCareTeam(ctx echo.Context, patientID PatientID, params ListCareTeamParams) error {
 	var request ListCareTeamRequestObject
@@ -6047,6 +10101,111 @@ func (sh *strictHandler) CreateEvaluation(ctx echo.Context, patientID PatientID)
 		return err
 	} else if validResponse, ok := response.(CreateEvaluationResponseObject); ok {
 		return validResponse.VisitCreateEvaluationResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPatientGoals operation middleware
+func (sh *strictHandler) ListPatientGoals(ctx echo.Context, patientID PatientID, params ListPatientGoalsParams) error {
+	var request ListPatientGoalsRequestObject
+
+	request.PatientID = patientID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPatientGoals(ctx.Request().Context(), request.(ListPatientGoalsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPatientGoals")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPatientGoalsResponseObject); ok {
+		return validResponse.VisitListPatientGoalsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPatientGoalCheckIns operation middleware
+func (sh *strictHandler) ListPatientGoalCheckIns(ctx echo.Context, patientID PatientID, goalID ID, params ListPatientGoalCheckInsParams) error {
+	var request ListPatientGoalCheckInsRequestObject
+
+	request.PatientID = patientID
+	request.GoalID = goalID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPatientGoalCheckIns(ctx.Request().Context(), request.(ListPatientGoalCheckInsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPatientGoalCheckIns")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPatientGoalCheckInsResponseObject); ok {
+		return validResponse.VisitListPatientGoalCheckInsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListSharedJournalEntries operation middleware
+func (sh *strictHandler) ListSharedJournalEntries(ctx echo.Context, patientID PatientID, params ListSharedJournalEntriesParams) error {
+	var request ListSharedJournalEntriesRequestObject
+
+	request.PatientID = patientID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListSharedJournalEntries(ctx.Request().Context(), request.(ListSharedJournalEntriesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListSharedJournalEntries")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListSharedJournalEntriesResponseObject); ok {
+		return validResponse.VisitListSharedJournalEntriesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetSharedJournalEntry operation middleware
+func (sh *strictHandler) GetSharedJournalEntry(ctx echo.Context, patientID PatientID, entryID ID) error {
+	var request GetSharedJournalEntryRequestObject
+
+	request.PatientID = patientID
+	request.EntryID = entryID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetSharedJournalEntry(ctx.Request().Context(), request.(GetSharedJournalEntryRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetSharedJournalEntry")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetSharedJournalEntryResponseObject); ok {
+		return validResponse.VisitGetSharedJournalEntryResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -56,6 +56,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err := cfg.EnsureJWTSecret(log); err != nil {
 		return nil, err
 	}
+	dataKeys, err := dataKeyring(&cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	db, err := Open(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -76,6 +80,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Log: log, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
 		// Integration dependencies: add below.
+		Integration: store.NewIntegration(a.Store, dataKeys),
 
 		// Measurement and safety dependencies: add below.
 	})

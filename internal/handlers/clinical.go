@@ -21,10 +21,6 @@ const defaultSessionTime = "09:00"
 // defaultSessionCount is the course found most effective: six sessions.
 const defaultSessionCount = 6
 
-// clockSkew is how far ahead of the server's clock a time recorded "now" on
-// a clinic's tablet may be: device clocks drift.
-const clockSkew = 5 * time.Minute
-
 // careTeamWriter returns the caller when they are a clinician on the
 // patient's care team, the only people who write clinical records. Admins
 // manage accounts, not care (x-roles keeps them out; this is the second

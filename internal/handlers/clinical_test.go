@@ -136,7 +136,7 @@ func TestEvaluations(t *testing.T) {
 		"baseline_blood_pressure": map[string]any{"systolic": 162, "diastolic": 101},
 		"clinician_notes":         secretEvaluationNote,
 	}).Expect(t, http.StatusCreated).JSON(t, &e)
-	if e.Outcome != api.NeedsMoreInformation || len(e.Contraindications) != 2 || e.Contraindications[0] != api.UncontrolledHypertension ||
+	if e.Outcome != api.NeedsMoreInformation || len(e.Contraindications) != 2 || e.Contraindications[0] != api.ContraindicationUncontrolledHypertension ||
 		e.BaselineBloodPressure == nil || e.BaselineBloodPressure.Systolic != 162 || e.ClinicianNotes == nil || e.EvaluatedBy != c.clinician.ID {
 		t.Fatalf("evaluation as recorded: %+v", e)
 	}

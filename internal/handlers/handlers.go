@@ -34,8 +34,16 @@ type Deps struct {
 
 	// Integration dependencies: add below.
 
+	// Integration keeps the journal, activities and goals, sealed at rest.
+	Integration *store.Integration
+
 	// Measurement and safety dependencies: add below.
 }
+
+// clockSkew is how far ahead of the server's clock a time recorded "now" on
+// a phone or a clinic's tablet may be: device clocks drift, and a walk that
+// just ended must not be refused for it.
+const clockSkew = 5 * time.Minute
 
 // Server implements the generated strict server interface.
 type Server struct {

@@ -73,6 +73,7 @@ func All() []any {
 		&CandidacyEvaluation{}, &VitalSign{},
 
 		// Integration models: add below.
+		&JournalEntry{}, &Activity{}, &Goal{}, &GoalCheckIn{},
 
 		// Measurement and safety models: add below.
 

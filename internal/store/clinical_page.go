@@ -5,7 +5,6 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // paginateBy is paginate for lists ordered by a timestamp column other than
@@ -37,13 +36,3 @@ func paginateBy[T any](q *gorm.DB, p Page, column string, ascending bool, key fu
 	return rows, &next, nil
 }
 
-// forUpdate makes tx's next read lock the rows it returns until the
-// transaction ends, so that a check and the write that depends on it see the
-// same row. SQLite has no row locks and needs none: its transactions take the
-// write lock when they begin (_txlock=immediate), which serialises writers.
-func forUpdate(tx *gorm.DB) *gorm.DB {
-	if Dialect(tx) == Postgres {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	return tx
-}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/ketacare/api/internal/apperr"
 )
@@ -97,4 +98,15 @@ func (s *Store) updateVersioned(ctx context.Context, model any, what string, id 
 		return notFound(what)
 	}
 	return &apperr.Error{Code: apperr.Stale, Message: "The " + what + " was changed since the version in If-Match; nothing was changed. Fetch it again.", CurrentVersion: current}
+}
+
+// forUpdate makes tx's next read lock the rows it returns until the
+// transaction ends, so that a check and the write that depends on it see the
+// same row. SQLite has no row locks and needs none: its transactions take the
+// write lock when they begin (_txlock=immediate), which serialises writers.
+func forUpdate(tx *gorm.DB) *gorm.DB {
+	if Dialect(tx) == Postgres {
+		return tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
+	return tx
 }
