@@ -35,4 +35,3 @@ func paginateBy[T any](q *gorm.DB, p Page, column string, ascending bool, key fu
 	next := encodeCursor(t, id)
 	return rows, &next, nil
 }
-
