@@ -721,6 +721,11 @@ type ID = openapi_types.UUID
 
 // Integration Making sense of the journey afterwards.
 type Integration struct {
+	// JournalEntryIds The patient's journal entries about this session, oldest first: all
+	// of them for the patient, the shared ones for their care team. Absent
+	// for admins, who do not read journals.
+	JournalEntryIds *[]ID `json:"journal_entry_ids,omitempty"`
+
 	// TherapistNotes For the care team only; absent from the patient's and admins' responses.
 	TherapistNotes *string `json:"therapist_notes,omitempty"`
 }

@@ -69,9 +69,9 @@ func (s *Server) ListSessions(ctx context.Context, req api.ListSessionsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	items := make([]api.TreatmentSession, len(sessions))
-	for i, ts := range sessions {
-		items[i] = toSession(ts, seesClinicalNotes(id))
+	items, err := s.sessionsFor(ctx, id, f.PatientID, sessions)
+	if err != nil {
+		return nil, err
 	}
 	return api.ListSessions200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
 }
@@ -82,7 +82,11 @@ func (s *Server) GetSession(ctx context.Context, req api.GetSessionRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.GetSession200JSONResponse(toSession(ts, seesClinicalNotes(id))), nil
+	out, err := s.sessionsFor(ctx, id, ts.PatientID, []models.TreatmentSession{ts})
+	if err != nil {
+		return nil, err
+	}
+	return api.GetSession200JSONResponse(out[0]), nil
 }
 
 // UpdateSession lets the patient and their care team each fill in their own
@@ -116,7 +120,11 @@ func (s *Server) UpdateSession(ctx context.Context, req api.UpdateSessionRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateSession200JSONResponse(toSession(updated, seesClinicalNotes(id))), nil
+	out, err := s.sessionsFor(ctx, id, updated.PatientID, []models.TreatmentSession{updated})
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateSession200JSONResponse(out[0]), nil
 }
 
 // authorReason explains, by the role that writes a field, why someone else
@@ -221,4 +229,35 @@ func (s *Server) ListVitalSigns(ctx context.Context, req api.ListVitalSignsReque
 		items[i] = toVitalSign(v)
 	}
 	return api.ListVitalSigns200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+}
+
+// sessionsFor converts sessions of one patient for the caller: clinical
+// notes for the care team only, and the ids of the journal entries about
+// each session that the caller may read (all for the patient, shared ones
+// for the care team, none for admins), found in one query for the page.
+func (s *Server) sessionsFor(ctx context.Context, id auth.Identity, patientID uuid.UUID, sessions []models.TreatmentSession) ([]api.TreatmentSession, error) {
+	var entries map[uuid.UUID][]uuid.UUID
+	if id.Role != models.RoleAdmin {
+		ids := make([]uuid.UUID, len(sessions))
+		for i, ts := range sessions {
+			ids[i] = ts.ID
+		}
+		var err error
+		entries, err = s.Store.JournalEntryIDsBySession(ctx, patientID, ids, id.Role != models.RolePatient)
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]api.TreatmentSession, len(sessions))
+	for i, ts := range sessions {
+		out[i] = toSession(ts, seesClinicalNotes(id))
+		if entries != nil {
+			list := entries[ts.ID]
+			if list == nil {
+				list = []uuid.UUID{}
+			}
+			out[i].Integration.JournalEntryIds = &list
+		}
+	}
+	return out, nil
 }
