@@ -1297,6 +1297,28 @@ type ListGoalsParams struct {
 	Status *GoalStatus `form:"status,omitempty" json:"status,omitempty"`
 }
 
+// DeleteGoalParams defines parameters for DeleteGoal.
+type DeleteGoalParams struct {
+	// IfMatch The ETag of the version you last read. Required: without it the
+	// answer is 428; if the record changed since, 412 with its current
+	// version, and nothing is changed.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetGoalParams defines parameters for GetGoal.
+type GetGoalParams struct {
+	// IfNoneMatch An ETag you hold; when it is still current the answer is 304 with no body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdateGoalParams defines parameters for UpdateGoal.
+type UpdateGoalParams struct {
+	// IfMatch The ETag of the version you last read. Required: without it the
+	// answer is 428; if the record changed since, 412 with its current
+	// version, and nothing is changed.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // ListGoalCheckInsParams defines parameters for ListGoalCheckIns.
 type ListGoalCheckInsParams struct {
 	// Limit Page size, 1 to 200.
@@ -1325,6 +1347,28 @@ type ListJournalEntriesParams struct {
 
 	// To Only entries written before this time; must be after `from`.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// DeleteJournalEntryParams defines parameters for DeleteJournalEntry.
+type DeleteJournalEntryParams struct {
+	// IfMatch The ETag of the version you last read. Required: without it the
+	// answer is 428; if the record changed since, 412 with its current
+	// version, and nothing is changed.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetJournalEntryParams defines parameters for GetJournalEntry.
+type GetJournalEntryParams struct {
+	// IfNoneMatch An ETag you hold; when it is still current the answer is 304 with no body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdateJournalEntryParams defines parameters for UpdateJournalEntry.
+type UpdateJournalEntryParams struct {
+	// IfMatch The ETag of the version you last read. Required: without it the
+	// answer is 428; if the record changed since, 412 with its current
+	// version, and nothing is changed.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListJournalPromptsParams defines parameters for ListJournalPrompts.
@@ -1451,6 +1495,12 @@ type ListSharedJournalEntriesParams struct {
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 }
 
+// GetSharedJournalEntryParams defines parameters for GetSharedJournalEntry.
+type GetSharedJournalEntryParams struct {
+	// IfNoneMatch An ETag you hold; when it is still current the answer is 304 with no body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
 // ListTreatmentPlansParams defines parameters for ListTreatmentPlans.
 type ListTreatmentPlansParams struct {
 	// Limit Page size, 1 to 200.
@@ -1458,6 +1508,20 @@ type ListTreatmentPlansParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetTreatmentPlanParams defines parameters for GetTreatmentPlan.
+type GetTreatmentPlanParams struct {
+	// IfNoneMatch An ETag you hold; when it is still current the answer is 304 with no body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdateTreatmentPlanParams defines parameters for UpdateTreatmentPlan.
+type UpdateTreatmentPlanParams struct {
+	// IfMatch The ETag of the version you last read. Required: without it the
+	// answer is 428; if the record changed since, 412 with its current
+	// version, and nothing is changed.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListSessionsParams defines parameters for ListSessions.
@@ -1482,6 +1546,20 @@ type ListSessionsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// GetSessionParams defines parameters for GetSession.
+type GetSessionParams struct {
+	// IfNoneMatch An ETag you hold; when it is still current the answer is 304 with no body.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdateSessionParams defines parameters for UpdateSession.
+type UpdateSessionParams struct {
+	// IfMatch The ETag of the version you last read. Required: without it the
+	// answer is 428; if the record changed since, 412 with its current
+	// version, and nothing is changed.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListVitalSignsParams defines parameters for ListVitalSigns.
@@ -1605,13 +1683,13 @@ type ServerInterface interface {
 	CreateGoal(ctx echo.Context) error
 	// DeleteGoal Delete a goal and its check-ins (patient)
 	// (DELETE /v1/goals/{goal_id})
-	DeleteGoal(ctx echo.Context, goalID ID) error
+	DeleteGoal(ctx echo.Context, goalID ID, params DeleteGoalParams) error
 	// GetGoal One of the patient's goals (patient)
 	// (GET /v1/goals/{goal_id})
-	GetGoal(ctx echo.Context, goalID ID) error
+	GetGoal(ctx echo.Context, goalID ID, params GetGoalParams) error
 	// UpdateGoal Edit a goal or change its status (patient)
 	// (PATCH /v1/goals/{goal_id})
-	UpdateGoal(ctx echo.Context, goalID ID) error
+	UpdateGoal(ctx echo.Context, goalID ID, params UpdateGoalParams) error
 	// ListGoalCheckIns A goal's check-ins (patient)
 	// (GET /v1/goals/{goal_id}/check-ins)
 	ListGoalCheckIns(ctx echo.Context, goalID ID, params ListGoalCheckInsParams) error
@@ -1626,13 +1704,13 @@ type ServerInterface interface {
 	CreateJournalEntry(ctx echo.Context) error
 	// DeleteJournalEntry Delete a journal entry for good (patient)
 	// (DELETE /v1/journal-entries/{entry_id})
-	DeleteJournalEntry(ctx echo.Context, entryID ID) error
+	DeleteJournalEntry(ctx echo.Context, entryID ID, params DeleteJournalEntryParams) error
 	// GetJournalEntry One of the patient's journal entries (patient)
 	// (GET /v1/journal-entries/{entry_id})
-	GetJournalEntry(ctx echo.Context, entryID ID) error
+	GetJournalEntry(ctx echo.Context, entryID ID, params GetJournalEntryParams) error
 	// UpdateJournalEntry Edit a journal entry, or share or unshare it (patient)
 	// (PATCH /v1/journal-entries/{entry_id})
-	UpdateJournalEntry(ctx echo.Context, entryID ID) error
+	UpdateJournalEntry(ctx echo.Context, entryID ID, params UpdateJournalEntryParams) error
 	// ListJournalPrompts The guided journal prompts
 	// (GET /v1/journal-prompts)
 	ListJournalPrompts(ctx echo.Context, params ListJournalPromptsParams) error
@@ -1683,7 +1761,7 @@ type ServerInterface interface {
 	ListSharedJournalEntries(ctx echo.Context, patientID PatientID, params ListSharedJournalEntriesParams) error
 	// GetSharedJournalEntry One entry a patient shared with their care team
 	// (GET /v1/patients/{patient_id}/journal-entries/{entry_id})
-	GetSharedJournalEntry(ctx echo.Context, patientID PatientID, entryID ID) error
+	GetSharedJournalEntry(ctx echo.Context, patientID PatientID, entryID ID, params GetSharedJournalEntryParams) error
 	// ListTreatmentPlans A patient's treatment plans
 	// (GET /v1/patients/{patient_id}/treatment-plans)
 	ListTreatmentPlans(ctx echo.Context, patientID PatientID, params ListTreatmentPlansParams) error
@@ -1692,19 +1770,19 @@ type ServerInterface interface {
 	CreateTreatmentPlan(ctx echo.Context, patientID PatientID) error
 	// GetTreatmentPlan One treatment plan
 	// (GET /v1/patients/{patient_id}/treatment-plans/{plan_id})
-	GetTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID) error
+	GetTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID, params GetTreatmentPlanParams) error
 	// UpdateTreatmentPlan Complete or cancel a treatment plan (care team)
 	// (PATCH /v1/patients/{patient_id}/treatment-plans/{plan_id})
-	UpdateTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID) error
+	UpdateTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID, params UpdateTreatmentPlanParams) error
 	// ListSessions Treatment sessions
 	// (GET /v1/sessions)
 	ListSessions(ctx echo.Context, params ListSessionsParams) error
 	// GetSession One treatment session and its five parts
 	// (GET /v1/sessions/{session_id})
-	GetSession(ctx echo.Context, sessionID ID) error
+	GetSession(ctx echo.Context, sessionID ID, params GetSessionParams) error
 	// UpdateSession Fill in or update parts of a session
 	// (PATCH /v1/sessions/{session_id})
-	UpdateSession(ctx echo.Context, sessionID ID) error
+	UpdateSession(ctx echo.Context, sessionID ID, params UpdateSessionParams) error
 	// ListVitalSigns A session's vital-sign readings
 	// (GET /v1/sessions/{session_id}/vitals)
 	ListVitalSigns(ctx echo.Context, sessionID ID, params ListVitalSignsParams) error
@@ -1966,8 +2044,28 @@ func (w *ServerInterfaceWrapper) DeleteGoal(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter goal_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteGoalParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeleteGoal(ctx, goalID)
+	err = w.Handler.DeleteGoal(ctx, goalID, params)
 	return err
 }
 
@@ -1982,8 +2080,28 @@ func (w *ServerInterfaceWrapper) GetGoal(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter goal_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetGoalParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetGoal(ctx, goalID)
+	err = w.Handler.GetGoal(ctx, goalID, params)
 	return err
 }
 
@@ -1998,8 +2116,28 @@ func (w *ServerInterfaceWrapper) UpdateGoal(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter goal_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateGoalParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateGoal(ctx, goalID)
+	err = w.Handler.UpdateGoal(ctx, goalID, params)
 	return err
 }
 
@@ -2124,8 +2262,28 @@ func (w *ServerInterfaceWrapper) DeleteJournalEntry(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter entry_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteJournalEntryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeleteJournalEntry(ctx, entryID)
+	err = w.Handler.DeleteJournalEntry(ctx, entryID, params)
 	return err
 }
 
@@ -2140,8 +2298,28 @@ func (w *ServerInterfaceWrapper) GetJournalEntry(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter entry_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetJournalEntryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetJournalEntry(ctx, entryID)
+	err = w.Handler.GetJournalEntry(ctx, entryID, params)
 	return err
 }
 
@@ -2156,8 +2334,28 @@ func (w *ServerInterfaceWrapper) UpdateJournalEntry(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter entry_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateJournalEntryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateJournalEntry(ctx, entryID)
+	err = w.Handler.UpdateJournalEntry(ctx, entryID, params)
 	return err
 }
 
@@ -2689,8 +2887,28 @@ func (w *ServerInterfaceWrapper) GetSharedJournalEntry(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter entry_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetSharedJournalEntryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetSharedJournalEntry(ctx, patientID, entryID)
+	err = w.Handler.GetSharedJournalEntry(ctx, patientID, entryID, params)
 	return err
 }
 
@@ -2761,8 +2979,28 @@ func (w *ServerInterfaceWrapper) GetTreatmentPlan(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter plan_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetTreatmentPlanParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetTreatmentPlan(ctx, patientID, planID)
+	err = w.Handler.GetTreatmentPlan(ctx, patientID, planID, params)
 	return err
 }
 
@@ -2785,8 +3023,28 @@ func (w *ServerInterfaceWrapper) UpdateTreatmentPlan(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter plan_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateTreatmentPlanParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateTreatmentPlan(ctx, patientID, planID)
+	err = w.Handler.UpdateTreatmentPlan(ctx, patientID, planID, params)
 	return err
 }
 
@@ -2861,8 +3119,28 @@ func (w *ServerInterfaceWrapper) GetSession(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter session_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetSessionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetSession(ctx, sessionID)
+	err = w.Handler.GetSession(ctx, sessionID, params)
 	return err
 }
 
@@ -2877,8 +3155,28 @@ func (w *ServerInterfaceWrapper) UpdateSession(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter session_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateSessionParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdateSession(ctx, sessionID)
+	err = w.Handler.UpdateSession(ctx, sessionID, params)
 	return err
 }
 
@@ -4329,15 +4627,25 @@ type CreateGoalResponseObject interface {
 	VisitCreateGoalResponse(w http.ResponseWriter) error
 }
 
-type CreateGoal201JSONResponse Goal
+type CreateGoal201ResponseHeaders struct {
+	ETag *string
+}
+
+type CreateGoal201JSONResponse struct {
+	Body    Goal
+	Headers CreateGoal201ResponseHeaders
+}
 
 func (response CreateGoal201JSONResponse) VisitCreateGoalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4444,6 +4752,7 @@ func (response CreateGoal500ApplicationProblemPlusJSONResponse) VisitCreateGoalR
 
 type DeleteGoalRequestObject struct {
 	GoalID ID `json:"goal_id"`
+	Params DeleteGoalParams
 }
 
 type DeleteGoalResponseObject interface {
@@ -4525,6 +4834,38 @@ func (response DeleteGoal404ApplicationProblemPlusJSONResponse) VisitDeleteGoalR
 	return err
 }
 
+type DeleteGoal412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteGoal412ApplicationProblemPlusJSONResponse) VisitDeleteGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteGoal428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteGoal428ApplicationProblemPlusJSONResponse) VisitDeleteGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteGoal500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -4543,24 +4884,45 @@ func (response DeleteGoal500ApplicationProblemPlusJSONResponse) VisitDeleteGoalR
 
 type GetGoalRequestObject struct {
 	GoalID ID `json:"goal_id"`
+	Params GetGoalParams
 }
 
 type GetGoalResponseObject interface {
 	VisitGetGoalResponse(w http.ResponseWriter) error
 }
 
-type GetGoal200JSONResponse Goal
+type GetGoal200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetGoal200JSONResponse struct {
+	Body    Goal
+	Headers GetGoal200ResponseHeaders
+}
 
 func (response GetGoal200JSONResponse) VisitGetGoalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetGoal304Response = NotModifiedResponse
+
+func (response GetGoal304Response) VisitGetGoalResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetGoal400ApplicationProblemPlusJSONResponse struct {
@@ -4648,6 +5010,7 @@ func (response GetGoal500ApplicationProblemPlusJSONResponse) VisitGetGoalRespons
 
 type UpdateGoalRequestObject struct {
 	GoalID ID `json:"goal_id"`
+	Params UpdateGoalParams
 	Body   *UpdateGoalJSONRequestBody
 }
 
@@ -4655,15 +5018,25 @@ type UpdateGoalResponseObject interface {
 	VisitUpdateGoalResponse(w http.ResponseWriter) error
 }
 
-type UpdateGoal200JSONResponse Goal
+type UpdateGoal200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateGoal200JSONResponse struct {
+	Body    Goal
+	Headers UpdateGoal200ResponseHeaders
+}
 
 func (response UpdateGoal200JSONResponse) VisitUpdateGoalResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -4736,6 +5109,22 @@ func (response UpdateGoal404ApplicationProblemPlusJSONResponse) VisitUpdateGoalR
 	return err
 }
 
+type UpdateGoal412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateGoal412ApplicationProblemPlusJSONResponse) VisitUpdateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateGoal413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -4764,6 +5153,22 @@ func (response UpdateGoal415ApplicationProblemPlusJSONResponse) VisitUpdateGoalR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateGoal428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateGoal428ApplicationProblemPlusJSONResponse) VisitUpdateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5125,15 +5530,25 @@ type CreateJournalEntryResponseObject interface {
 	VisitCreateJournalEntryResponse(w http.ResponseWriter) error
 }
 
-type CreateJournalEntry201JSONResponse JournalEntry
+type CreateJournalEntry201ResponseHeaders struct {
+	ETag *string
+}
+
+type CreateJournalEntry201JSONResponse struct {
+	Body    JournalEntry
+	Headers CreateJournalEntry201ResponseHeaders
+}
 
 func (response CreateJournalEntry201JSONResponse) VisitCreateJournalEntryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5240,6 +5655,7 @@ func (response CreateJournalEntry500ApplicationProblemPlusJSONResponse) VisitCre
 
 type DeleteJournalEntryRequestObject struct {
 	EntryID ID `json:"entry_id"`
+	Params  DeleteJournalEntryParams
 }
 
 type DeleteJournalEntryResponseObject interface {
@@ -5321,6 +5737,38 @@ func (response DeleteJournalEntry404ApplicationProblemPlusJSONResponse) VisitDel
 	return err
 }
 
+type DeleteJournalEntry412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJournalEntry412ApplicationProblemPlusJSONResponse) VisitDeleteJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type DeleteJournalEntry428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response DeleteJournalEntry428ApplicationProblemPlusJSONResponse) VisitDeleteJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeleteJournalEntry500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -5339,24 +5787,45 @@ func (response DeleteJournalEntry500ApplicationProblemPlusJSONResponse) VisitDel
 
 type GetJournalEntryRequestObject struct {
 	EntryID ID `json:"entry_id"`
+	Params  GetJournalEntryParams
 }
 
 type GetJournalEntryResponseObject interface {
 	VisitGetJournalEntryResponse(w http.ResponseWriter) error
 }
 
-type GetJournalEntry200JSONResponse JournalEntry
+type GetJournalEntry200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetJournalEntry200JSONResponse struct {
+	Body    JournalEntry
+	Headers GetJournalEntry200ResponseHeaders
+}
 
 func (response GetJournalEntry200JSONResponse) VisitGetJournalEntryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetJournalEntry304Response = NotModifiedResponse
+
+func (response GetJournalEntry304Response) VisitGetJournalEntryResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetJournalEntry400ApplicationProblemPlusJSONResponse struct {
@@ -5444,6 +5913,7 @@ func (response GetJournalEntry500ApplicationProblemPlusJSONResponse) VisitGetJou
 
 type UpdateJournalEntryRequestObject struct {
 	EntryID ID `json:"entry_id"`
+	Params  UpdateJournalEntryParams
 	Body    *UpdateJournalEntryJSONRequestBody
 }
 
@@ -5451,15 +5921,25 @@ type UpdateJournalEntryResponseObject interface {
 	VisitUpdateJournalEntryResponse(w http.ResponseWriter) error
 }
 
-type UpdateJournalEntry200JSONResponse JournalEntry
+type UpdateJournalEntry200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateJournalEntry200JSONResponse struct {
+	Body    JournalEntry
+	Headers UpdateJournalEntry200ResponseHeaders
+}
 
 func (response UpdateJournalEntry200JSONResponse) VisitUpdateJournalEntryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5532,6 +6012,22 @@ func (response UpdateJournalEntry404ApplicationProblemPlusJSONResponse) VisitUpd
 	return err
 }
 
+type UpdateJournalEntry412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateJournalEntry412ApplicationProblemPlusJSONResponse) VisitUpdateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateJournalEntry413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -5560,6 +6056,22 @@ func (response UpdateJournalEntry415ApplicationProblemPlusJSONResponse) VisitUpd
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateJournalEntry428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateJournalEntry428ApplicationProblemPlusJSONResponse) VisitUpdateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7341,24 +7853,45 @@ func (response ListSharedJournalEntries500ApplicationProblemPlusJSONResponse) Vi
 type GetSharedJournalEntryRequestObject struct {
 	PatientID PatientID `json:"patient_id"`
 	EntryID   ID        `json:"entry_id"`
+	Params    GetSharedJournalEntryParams
 }
 
 type GetSharedJournalEntryResponseObject interface {
 	VisitGetSharedJournalEntryResponse(w http.ResponseWriter) error
 }
 
-type GetSharedJournalEntry200JSONResponse JournalEntry
+type GetSharedJournalEntry200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetSharedJournalEntry200JSONResponse struct {
+	Body    JournalEntry
+	Headers GetSharedJournalEntry200ResponseHeaders
+}
 
 func (response GetSharedJournalEntry200JSONResponse) VisitGetSharedJournalEntryResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetSharedJournalEntry304Response = NotModifiedResponse
+
+func (response GetSharedJournalEntry304Response) VisitGetSharedJournalEntryResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetSharedJournalEntry400ApplicationProblemPlusJSONResponse struct {
@@ -7543,15 +8076,25 @@ type CreateTreatmentPlanResponseObject interface {
 	VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error
 }
 
-type CreateTreatmentPlan201JSONResponse TreatmentPlan
+type CreateTreatmentPlan201ResponseHeaders struct {
+	ETag *string
+}
+
+type CreateTreatmentPlan201JSONResponse struct {
+	Body    TreatmentPlan
+	Headers CreateTreatmentPlan201ResponseHeaders
+}
 
 func (response CreateTreatmentPlan201JSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7689,24 +8232,45 @@ func (response CreateTreatmentPlan500ApplicationProblemPlusJSONResponse) VisitCr
 type GetTreatmentPlanRequestObject struct {
 	PatientID PatientID `json:"patient_id"`
 	PlanID    ID        `json:"plan_id"`
+	Params    GetTreatmentPlanParams
 }
 
 type GetTreatmentPlanResponseObject interface {
 	VisitGetTreatmentPlanResponse(w http.ResponseWriter) error
 }
 
-type GetTreatmentPlan200JSONResponse TreatmentPlan
+type GetTreatmentPlan200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetTreatmentPlan200JSONResponse struct {
+	Body    TreatmentPlan
+	Headers GetTreatmentPlan200ResponseHeaders
+}
 
 func (response GetTreatmentPlan200JSONResponse) VisitGetTreatmentPlanResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetTreatmentPlan304Response = NotModifiedResponse
+
+func (response GetTreatmentPlan304Response) VisitGetTreatmentPlanResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetTreatmentPlan400ApplicationProblemPlusJSONResponse struct {
@@ -7779,6 +8343,7 @@ func (response GetTreatmentPlan500ApplicationProblemPlusJSONResponse) VisitGetTr
 type UpdateTreatmentPlanRequestObject struct {
 	PatientID PatientID `json:"patient_id"`
 	PlanID    ID        `json:"plan_id"`
+	Params    UpdateTreatmentPlanParams
 	Body      *UpdateTreatmentPlanJSONRequestBody
 }
 
@@ -7786,15 +8351,25 @@ type UpdateTreatmentPlanResponseObject interface {
 	VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error
 }
 
-type UpdateTreatmentPlan200JSONResponse TreatmentPlan
+type UpdateTreatmentPlan200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateTreatmentPlan200JSONResponse struct {
+	Body    TreatmentPlan
+	Headers UpdateTreatmentPlan200ResponseHeaders
+}
 
 func (response UpdateTreatmentPlan200JSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7883,6 +8458,22 @@ func (response UpdateTreatmentPlan409ApplicationProblemPlusJSONResponse) VisitUp
 	return err
 }
 
+type UpdateTreatmentPlan412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTreatmentPlan412ApplicationProblemPlusJSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateTreatmentPlan413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -7911,6 +8502,22 @@ func (response UpdateTreatmentPlan415ApplicationProblemPlusJSONResponse) VisitUp
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateTreatmentPlan428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateTreatmentPlan428ApplicationProblemPlusJSONResponse) VisitUpdateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -8022,24 +8629,45 @@ func (response ListSessions500ApplicationProblemPlusJSONResponse) VisitListSessi
 
 type GetSessionRequestObject struct {
 	SessionID ID `json:"session_id"`
+	Params    GetSessionParams
 }
 
 type GetSessionResponseObject interface {
 	VisitGetSessionResponse(w http.ResponseWriter) error
 }
 
-type GetSession200JSONResponse TreatmentSession
+type GetSession200ResponseHeaders struct {
+	ETag *string
+}
+
+type GetSession200JSONResponse struct {
+	Body    TreatmentSession
+	Headers GetSession200ResponseHeaders
+}
 
 func (response GetSession200JSONResponse) VisitGetSessionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetSession304Response = NotModifiedResponse
+
+func (response GetSession304Response) VisitGetSessionResponse(w http.ResponseWriter) error {
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetSession400ApplicationProblemPlusJSONResponse struct {
@@ -8111,6 +8739,7 @@ func (response GetSession500ApplicationProblemPlusJSONResponse) VisitGetSessionR
 
 type UpdateSessionRequestObject struct {
 	SessionID ID `json:"session_id"`
+	Params    UpdateSessionParams
 	Body      *UpdateSessionJSONRequestBody
 }
 
@@ -8118,15 +8747,25 @@ type UpdateSessionResponseObject interface {
 	VisitUpdateSessionResponse(w http.ResponseWriter) error
 }
 
-type UpdateSession200JSONResponse TreatmentSession
+type UpdateSession200ResponseHeaders struct {
+	ETag *string
+}
+
+type UpdateSession200JSONResponse struct {
+	Body    TreatmentSession
+	Headers UpdateSession200ResponseHeaders
+}
 
 func (response UpdateSession200JSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8211,6 +8850,22 @@ func (response UpdateSession409ApplicationProblemPlusJSONResponse) VisitUpdateSe
 	return err
 }
 
+type UpdateSession412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSession412ApplicationProblemPlusJSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type UpdateSession413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -8239,6 +8894,22 @@ func (response UpdateSession415ApplicationProblemPlusJSONResponse) VisitUpdateSe
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdateSession428ApplicationProblemPlusJSONResponse struct {
+	PreconditionRequiredApplicationProblemPlusJSONResponse
+}
+
+func (response UpdateSession428ApplicationProblemPlusJSONResponse) VisitUpdateSessionResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(428)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9350,10 +10021,11 @@ func (sh *strictHandler) CreateGoal(ctx echo.Context) error {
 }
 
 // DeleteGoal operation middleware
-func (sh *strictHandler) DeleteGoal(ctx echo.Context, goalID ID) error {
+func (sh *strictHandler) DeleteGoal(ctx echo.Context, goalID ID, params DeleteGoalParams) error {
 	var request DeleteGoalRequestObject
 
 	request.GoalID = goalID
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteGoal(ctx.Request().Context(), request.(DeleteGoalRequestObject))
@@ -9375,10 +10047,11 @@ func (sh *strictHandler) DeleteGoal(ctx echo.Context, goalID ID) error {
 }
 
 // GetGoal operation middleware
-func (sh *strictHandler) GetGoal(ctx echo.Context, goalID ID) error {
+func (sh *strictHandler) GetGoal(ctx echo.Context, goalID ID, params GetGoalParams) error {
 	var request GetGoalRequestObject
 
 	request.GoalID = goalID
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetGoal(ctx.Request().Context(), request.(GetGoalRequestObject))
@@ -9400,10 +10073,11 @@ func (sh *strictHandler) GetGoal(ctx echo.Context, goalID ID) error {
 }
 
 // UpdateGoal operation middleware
-func (sh *strictHandler) UpdateGoal(ctx echo.Context, goalID ID) error {
+func (sh *strictHandler) UpdateGoal(ctx echo.Context, goalID ID, params UpdateGoalParams) error {
 	var request UpdateGoalRequestObject
 
 	request.GoalID = goalID
+	request.Params = params
 
 	var body UpdateGoalJSONRequestBody
 	var err error
@@ -9593,10 +10267,11 @@ func (sh *strictHandler) CreateJournalEntry(ctx echo.Context) error {
 }
 
 // DeleteJournalEntry operation middleware
-func (sh *strictHandler) DeleteJournalEntry(ctx echo.Context, entryID ID) error {
+func (sh *strictHandler) DeleteJournalEntry(ctx echo.Context, entryID ID, params DeleteJournalEntryParams) error {
 	var request DeleteJournalEntryRequestObject
 
 	request.EntryID = entryID
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.DeleteJournalEntry(ctx.Request().Context(), request.(DeleteJournalEntryRequestObject))
@@ -9618,10 +10293,11 @@ func (sh *strictHandler) DeleteJournalEntry(ctx echo.Context, entryID ID) error 
 }
 
 // GetJournalEntry operation middleware
-func (sh *strictHandler) GetJournalEntry(ctx echo.Context, entryID ID) error {
+func (sh *strictHandler) GetJournalEntry(ctx echo.Context, entryID ID, params GetJournalEntryParams) error {
 	var request GetJournalEntryRequestObject
 
 	request.EntryID = entryID
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetJournalEntry(ctx.Request().Context(), request.(GetJournalEntryRequestObject))
@@ -9643,10 +10319,11 @@ func (sh *strictHandler) GetJournalEntry(ctx echo.Context, entryID ID) error {
 }
 
 // UpdateJournalEntry operation middleware
-func (sh *strictHandler) UpdateJournalEntry(ctx echo.Context, entryID ID) error {
+func (sh *strictHandler) UpdateJournalEntry(ctx echo.Context, entryID ID, params UpdateJournalEntryParams) error {
 	var request UpdateJournalEntryRequestObject
 
 	request.EntryID = entryID
+	request.Params = params
 
 	var body UpdateJournalEntryJSONRequestBody
 	var err error
@@ -10192,11 +10869,12 @@ func (sh *strictHandler) ListSharedJournalEntries(ctx echo.Context, patientID Pa
 }
 
 // GetSharedJournalEntry operation middleware
-func (sh *strictHandler) GetSharedJournalEntry(ctx echo.Context, patientID PatientID, entryID ID) error {
+func (sh *strictHandler) GetSharedJournalEntry(ctx echo.Context, patientID PatientID, entryID ID, params GetSharedJournalEntryParams) error {
 	var request GetSharedJournalEntryRequestObject
 
 	request.PatientID = patientID
 	request.EntryID = entryID
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetSharedJournalEntry(ctx.Request().Context(), request.(GetSharedJournalEntryRequestObject))
@@ -10292,11 +10970,12 @@ func (sh *strictHandler) CreateTreatmentPlan(ctx echo.Context, patientID Patient
 }
 
 // GetTreatmentPlan operation middleware
-func (sh *strictHandler) GetTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID) error {
+func (sh *strictHandler) GetTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID, params GetTreatmentPlanParams) error {
 	var request GetTreatmentPlanRequestObject
 
 	request.PatientID = patientID
 	request.PlanID = planID
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetTreatmentPlan(ctx.Request().Context(), request.(GetTreatmentPlanRequestObject))
@@ -10318,11 +10997,12 @@ func (sh *strictHandler) GetTreatmentPlan(ctx echo.Context, patientID PatientID,
 }
 
 // UpdateTreatmentPlan operation middleware
-func (sh *strictHandler) UpdateTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID) error {
+func (sh *strictHandler) UpdateTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID, params UpdateTreatmentPlanParams) error {
 	var request UpdateTreatmentPlanRequestObject
 
 	request.PatientID = patientID
 	request.PlanID = planID
+	request.Params = params
 
 	var body UpdateTreatmentPlanJSONRequestBody
 	var err error
@@ -10392,10 +11072,11 @@ func (sh *strictHandler) ListSessions(ctx echo.Context, params ListSessionsParam
 }
 
 // GetSession operation middleware
-func (sh *strictHandler) GetSession(ctx echo.Context, sessionID ID) error {
+func (sh *strictHandler) GetSession(ctx echo.Context, sessionID ID, params GetSessionParams) error {
 	var request GetSessionRequestObject
 
 	request.SessionID = sessionID
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetSession(ctx.Request().Context(), request.(GetSessionRequestObject))
@@ -10417,10 +11098,11 @@ func (sh *strictHandler) GetSession(ctx echo.Context, sessionID ID) error {
 }
 
 // UpdateSession operation middleware
-func (sh *strictHandler) UpdateSession(ctx echo.Context, sessionID ID) error {
+func (sh *strictHandler) UpdateSession(ctx echo.Context, sessionID ID, params UpdateSessionParams) error {
 	var request UpdateSessionRequestObject
 
 	request.SessionID = sessionID
+	request.Params = params
 
 	var body UpdateSessionJSONRequestBody
 	var err error

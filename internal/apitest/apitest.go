@@ -23,6 +23,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+	"github.com/google/uuid"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -387,4 +388,55 @@ func (e *Env) Put(path, token string, body any) *Response {
 func (e *Env) Delete(path, token string) *Response {
 	e.T.Helper()
 	return e.Do(Request{Method: http.MethodDelete, Path: path, Token: token})
+}
+
+// versionedTables maps a path's collection to the table of its records.
+var versionedTables = map[string]string{
+	"sessions":        "treatment_sessions",
+	"treatment-plans": "treatment_plans",
+	"journal-entries": "journal_entries",
+	"goals":           "goals",
+	"patients":        "users",
+}
+
+// Tag returns the current ETag of the record a path names (its last id),
+// read from the database, for tests whose subject is not the ETag itself:
+// they send it as If-Match like a client that has just read the record.
+// It returns "" for a path whose records carry no version.
+func (e *Env) Tag(path string) string {
+	e.T.Helper()
+	parts := strings.Split(strings.Trim(strings.SplitN(path, "?", 2)[0], "/"), "/")
+	for i := len(parts) - 1; i > 0; i-- {
+		id, err := uuid.Parse(parts[i])
+		if err != nil {
+			continue
+		}
+		table, ok := versionedTables[parts[i-1]]
+		if !ok {
+			break
+		}
+		var version int64
+		if err := e.App.DB.Table(table).Select("version").Where("id = ?", id).Scan(&version).Error; err != nil {
+			e.T.Fatalf("version of %s: %v", path, err)
+		}
+		if version == 0 {
+			version = 1 // no such record: any well-formed tag will do
+		}
+		return handlers.ETag(id, version)
+	}
+	return ""
+}
+
+// IfMatch is the header a client that has just read the record would send
+// with a PATCH or DELETE of path; nil for other methods and for records
+// without versions.
+func (e *Env) IfMatch(method, path string) http.Header {
+	e.T.Helper()
+	if method != http.MethodPatch && method != http.MethodDelete {
+		return nil
+	}
+	if tag := e.Tag(path); tag != "" {
+		return http.Header{"If-Match": {tag}}
+	}
+	return nil
 }

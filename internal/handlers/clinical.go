@@ -155,7 +155,9 @@ func (s *Server) CreateTreatmentPlan(ctx context.Context, req api.CreateTreatmen
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateTreatmentPlan201JSONResponse(toPlan(plan)), nil
+	body := toPlan(plan)
+	tag := ETag(body.ID, body.Version)
+	return api.CreateTreatmentPlan201JSONResponse{Body: body, Headers: api.CreateTreatmentPlan201ResponseHeaders{ETag: &tag}}, nil
 }
 
 // ListTreatmentPlans lists a patient's plans for those who may read them.
@@ -183,7 +185,12 @@ func (s *Server) GetTreatmentPlan(ctx context.Context, req api.GetTreatmentPlanR
 	if err != nil {
 		return nil, err
 	}
-	return api.GetTreatmentPlan200JSONResponse(toPlan(plan)), nil
+	body := toPlan(plan)
+	tag := ETag(body.ID, body.Version)
+	if notModified(req.Params.IfNoneMatch, tag) {
+		return api.GetTreatmentPlan304Response{Headers: api.NotModifiedResponseHeaders{ETag: &tag}}, nil
+	}
+	return api.GetTreatmentPlan200JSONResponse{Body: body, Headers: api.GetTreatmentPlan200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // UpdateTreatmentPlan completes or cancels a plan (a clinician on the care team).
@@ -191,9 +198,11 @@ func (s *Server) UpdateTreatmentPlan(ctx context.Context, req api.UpdateTreatmen
 	if _, err := s.careTeamWriter(ctx, req.PatientID); err != nil {
 		return nil, err
 	}
-	plan, err := s.Store.SetPlanStatus(ctx, req.PlanID, req.PatientID, string(req.Body.Status))
+	plan, err := s.Store.SetPlanStatus(ctx, req.PlanID, req.PatientID, expectedVersion(ctx, req.PlanID), string(req.Body.Status))
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateTreatmentPlan200JSONResponse(toPlan(plan)), nil
+	body := toPlan(plan)
+	tag := ETag(body.ID, body.Version)
+	return api.UpdateTreatmentPlan200JSONResponse{Body: body, Headers: api.UpdateTreatmentPlan200ResponseHeaders{ETag: &tag}}, nil
 }

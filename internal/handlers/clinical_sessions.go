@@ -86,7 +86,12 @@ func (s *Server) GetSession(ctx context.Context, req api.GetSessionRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.GetSession200JSONResponse(out[0]), nil
+	body := out[0]
+	tag := ETag(body.ID, body.Version)
+	if notModified(req.Params.IfNoneMatch, tag) {
+		return api.GetSession304Response{Headers: api.NotModifiedResponseHeaders{ETag: &tag}}, nil
+	}
+	return api.GetSession200JSONResponse{Body: body, Headers: api.GetSession200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // UpdateSession lets the patient and their care team each fill in their own
@@ -116,7 +121,7 @@ func (s *Server) UpdateSession(ctx context.Context, req api.UpdateSessionRequest
 	if err := bad.err(); err != nil {
 		return nil, err
 	}
-	updated, err := s.Store.UpdateSession(ctx, ts.ID, ch)
+	updated, err := s.Store.UpdateSession(ctx, ts.ID, expectedVersion(ctx, ts.ID), ch)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +129,9 @@ func (s *Server) UpdateSession(ctx context.Context, req api.UpdateSessionRequest
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateSession200JSONResponse(out[0]), nil
+	body := out[0]
+	tag := ETag(body.ID, body.Version)
+	return api.UpdateSession200JSONResponse{Body: body, Headers: api.UpdateSession200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // authorReason explains, by the role that writes a field, why someone else

@@ -55,7 +55,7 @@ func TestSessionFieldPermissions(t *testing.T) {
 			[]string{"preparation.intention", "preparation.notes"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := env.Patch(sessionURL(s), tc.who.Token, tc.body).Expect(t, http.StatusForbidden).Problem(t)
+			p := env.PatchIf(sessionURL(s), tc.who.Token, env.Tag(sessionURL(s)), tc.body).Expect(t, http.StatusForbidden).Problem(t)
 			if !slices.Equal(p.Fields(), tc.fields) {
 				t.Fatalf("problem names %v, want %v", p.Fields(), tc.fields)
 			}
@@ -65,7 +65,7 @@ func TestSessionFieldPermissions(t *testing.T) {
 	if got.Version != 1 || got.Status != api.SessionStatusScheduled || got.Preparation.Intention != nil || got.Journey.Notes != nil || got.Sitter != nil {
 		t.Fatalf("refused updates changed the session: %+v", got)
 	}
-	env.Patch(sessionURL(s), c.admin.Token, map[string]any{"status": "cancelled"}).Expect(t, http.StatusForbidden).Problem(t)
+	env.PatchIf(sessionURL(s), c.admin.Token, env.Tag(sessionURL(s)), map[string]any{"status": "cancelled"}).Expect(t, http.StatusForbidden).Problem(t)
 }
 
 func TestPatientPreparesSession(t *testing.T) {
@@ -75,7 +75,7 @@ func TestPatientPreparesSession(t *testing.T) {
 	sitter := map[string]any{"name": "Jordan Lee", "relationship": "partner", "phone": "+1 310 555 0100"}
 
 	var s api.TreatmentSession
-	env.Patch(path, c.patient.Token, map[string]any{
+	env.PatchIf(path, c.patient.Token, env.Tag(path), map[string]any{
 		"sitter":      sitter,
 		"preparation": map[string]any{"intention": secretIntention, "checklist": map[string]any{"fasting_confirmed": true, "music_ready": true}},
 	}).Expect(t, http.StatusOK).JSON(t, &s)
@@ -86,7 +86,7 @@ func TestPatientPreparesSession(t *testing.T) {
 	}
 	// Absent fields stay; the checklist changes item by item; null clears.
 	s = api.TreatmentSession{}
-	env.Patch(path, c.patient.Token, map[string]any{
+	env.PatchIf(path, c.patient.Token, env.Tag(path), map[string]any{
 		"sitter":      nil,
 		"preparation": map[string]any{"notes": "Eye mask and my playlist.", "checklist": map[string]any{"ride_home_arranged": true}},
 	}).Expect(t, http.StatusOK).JSON(t, &s)
@@ -96,7 +96,7 @@ func TestPatientPreparesSession(t *testing.T) {
 	}
 	// Sending what is already stored is no change: the version stays.
 	s = api.TreatmentSession{}
-	env.Patch(path, c.patient.Token, map[string]any{"preparation": map[string]any{"intention": secretIntention}}).Expect(t, http.StatusOK).JSON(t, &s)
+	env.PatchIf(path, c.patient.Token, env.Tag(path), map[string]any{"preparation": map[string]any{"intention": secretIntention}}).Expect(t, http.StatusOK).JSON(t, &s)
 	if s.Version != 3 {
 		t.Fatalf("an update that changes nothing bumped the version to %d", s.Version)
 	}
@@ -116,7 +116,8 @@ func TestPatientPreparesSession(t *testing.T) {
 		`{}`:                       "body",
 		`{"journal_entry_ids":[]}`: "journal_entry_ids",
 	} {
-		p := env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: c.patient.Token, Body: body}).Expect(t, http.StatusBadRequest).Problem(t)
+		p := env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: c.patient.Token, Body: body, Header: env.IfMatch(http.MethodPatch, path)}).
+			Expect(t, http.StatusBadRequest).Problem(t)
 		if !slices.Contains(p.Fields(), field) {
 			t.Errorf("%s: problem names %v, want %s", body, p.Fields(), field)
 		}
@@ -130,7 +131,7 @@ func TestSessionNotesAreTheCareTeams(t *testing.T) {
 	env := apitest.New(t)
 	c, plan, sessions := plannedClinic(t, env)
 	s := sessions[0]
-	env.Patch(sessionURL(s), c.clinician.Token, map[string]any{
+	env.PatchIf(sessionURL(s), c.clinician.Token, env.Tag(sessionURL(s)), map[string]any{
 		"journey":     map[string]any{"notes": secretJourneyNote, "started_at": timeAgo(time.Hour)},
 		"integration": map[string]any{"therapist_notes": secretTherapistNote},
 	}).Expect(t, http.StatusOK)
@@ -143,7 +144,7 @@ func TestSessionNotesAreTheCareTeams(t *testing.T) {
 			env.Get("/v1/sessions?patient_id="+c.patient.ID.String()+"&plan_id="+plan.ID.String(), who.Token).Expect(t, http.StatusOK),
 		}
 		if who.Role == "patient" {
-			reads = append(reads, env.Patch(sessionURL(s), who.Token, map[string]any{"preparation": map[string]any{"notes": "ready"}}).Expect(t, http.StatusOK))
+			reads = append(reads, env.PatchIf(sessionURL(s), who.Token, env.Tag(sessionURL(s)), map[string]any{"preparation": map[string]any{"notes": "ready"}}).Expect(t, http.StatusOK))
 		}
 		for _, r := range reads {
 			obj := decodeObject(t, r)
@@ -171,7 +172,7 @@ func TestSessionNotesAreTheCareTeams(t *testing.T) {
 	}
 	// Null clears a note.
 	got = api.TreatmentSession{} // decode afresh: absent keys must not linger
-	env.Patch(sessionURL(s), c.clinician.Token, map[string]any{"journey": map[string]any{"notes": nil}}).Expect(t, http.StatusOK).JSON(t, &got)
+	env.PatchIf(sessionURL(s), c.clinician.Token, env.Tag(sessionURL(s)), map[string]any{"journey": map[string]any{"notes": nil}}).Expect(t, http.StatusOK).JSON(t, &got)
 	if got.Journey.Notes != nil || got.Integration.TherapistNotes == nil {
 		t.Fatalf("after clearing the journey notes: %+v", got)
 	}
@@ -182,7 +183,7 @@ func TestSessionLifecycle(t *testing.T) {
 	c, _, sessions := plannedClinic(t, env)
 	patch := func(s api.TreatmentSession, who apitest.User, body map[string]any, status int) apitest.Problem {
 		t.Helper()
-		r := env.Patch(sessionURL(s), who.Token, body).Expect(t, status)
+		r := env.PatchIf(sessionURL(s), who.Token, env.Tag(sessionURL(s)), body).Expect(t, status)
 		if status >= 400 {
 			return r.Problem(t)
 		}
@@ -250,7 +251,7 @@ func TestSessionLifecycle(t *testing.T) {
 	if got := getSession(t, env, c.clinician.Token, s); got.Version != 1 {
 		t.Fatalf("refused updates changed the session to version %d", got.Version)
 	}
-	env.Patch("/v1/sessions/0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f", c.clinician.Token, map[string]any{"status": "cancelled"}).Expect(t, http.StatusNotFound).Problem(t)
+	env.PatchIf("/v1/sessions/0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f", c.clinician.Token, env.Tag("/v1/sessions/0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f"), map[string]any{"status": "cancelled"}).Expect(t, http.StatusNotFound).Problem(t)
 }
 
 func TestListSessions(t *testing.T) {
@@ -259,7 +260,7 @@ func TestListSessions(t *testing.T) {
 	pid := c.patient.ID.String()
 	// A second plan on the same days and times as the cancelled first one, so
 	// sessions share scheduled_at and paging must fall back on the id.
-	env.Patch(plansPath(c)+"/"+first.ID.String(), c.clinician.Token, map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK)
+	env.PatchIf(plansPath(c)+"/"+first.ID.String(), c.clinician.Token, env.Tag(plansPath(c)+"/"+first.ID.String()), map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK)
 	second := makePlan(t, env, c, map[string]any{"start_date": localDate(t, "UTC", 1), "sessions_per_week": 2, "route": "oral"})
 
 	all := listAllSessions(t, env, c.clinician.Token, "/v1/sessions?patient_id="+pid, 200)
@@ -422,7 +423,7 @@ func TestVitalSigns(t *testing.T) {
 
 	// Only the care team records readings, and only for sessions that are held.
 	env.Post(path, c.patient.Token, reading(time.Minute, 120)).Expect(t, http.StatusForbidden).Problem(t)
-	env.Patch(sessionURL(sessions[1]), c.clinician.Token, map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK)
+	env.PatchIf(sessionURL(sessions[1]), c.clinician.Token, env.Tag(sessionURL(sessions[1])), map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK)
 	env.Post(sessionURL(sessions[1])+"/vitals", nurse.Token, reading(time.Minute, 120)).Expect(t, http.StatusConflict).Problem(t)
 	env.Post("/v1/sessions/0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f/vitals", nurse.Token, reading(time.Minute, 120)).Expect(t, http.StatusNotFound).Problem(t)
 }

@@ -326,7 +326,7 @@ func TestPlanSchedules(t *testing.T) {
 					t.Fatalf("session %d at %s by %s", i+1, clock, sessions[i].Route)
 				}
 			}
-			env.Patch(plansPath(c)+"/"+p.ID.String(), c.clinician.Token, map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK)
+			env.PatchIf(plansPath(c)+"/"+p.ID.String(), c.clinician.Token, env.Tag(plansPath(c)+"/"+p.ID.String()), map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK)
 		})
 	}
 }
@@ -417,7 +417,7 @@ func TestPlanAcrossDaylightSavingChange(t *testing.T) {
 			if before == 0 || after == 0 || len(utcClocks) != 2 {
 				t.Fatalf("%d sessions before the change and %d after, at UTC times %v: the UTC time must move with the clocks", before, after, utcClocks)
 			}
-			env.Patch(plansPath(c)+"/"+p.ID.String(), c.clinician.Token, map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK)
+			env.PatchIf(plansPath(c)+"/"+p.ID.String(), c.clinician.Token, env.Tag(plansPath(c)+"/"+p.ID.String()), map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK)
 		})
 	}
 }
@@ -498,16 +498,16 @@ func TestPlanStatus(t *testing.T) {
 	sessions := sessionsOf(t, env, c, p.ID)
 
 	// Completing needs every session finished.
-	pr := env.Patch(planPath, c.clinician.Token, map[string]any{"status": "completed"}).Expect(t, http.StatusConflict).Problem(t)
+	pr := env.PatchIf(planPath, c.clinician.Token, env.Tag(planPath), map[string]any{"status": "completed"}).Expect(t, http.StatusConflict).Problem(t)
 	if !strings.Contains(pr.Detail, "6 of the plan's sessions") {
 		t.Fatalf("409 says %q", pr.Detail)
 	}
 
 	// One session is being held when the plan is cancelled: it is left to finish.
 	held := "/v1/sessions/" + sessions[0].ID.String()
-	env.Patch(held, c.clinician.Token, map[string]any{"status": "in_progress"}).Expect(t, http.StatusOK)
+	env.PatchIf(held, c.clinician.Token, env.Tag(held), map[string]any{"status": "in_progress"}).Expect(t, http.StatusOK)
 	var cancelled api.TreatmentPlan
-	env.Patch(planPath, c.clinician.Token, map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK).JSON(t, &cancelled)
+	env.PatchIf(planPath, c.clinician.Token, env.Tag(planPath), map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK).JSON(t, &cancelled)
 	if cancelled.Status != api.PlanStatusCancelled || cancelled.Version != 2 {
 		t.Fatalf("cancelled plan: %+v", cancelled)
 	}
@@ -522,19 +522,19 @@ func TestPlanStatus(t *testing.T) {
 	}
 	// Cancelling again changes nothing; a cancelled plan is final.
 	var again api.TreatmentPlan
-	env.Patch(planPath, c.clinician.Token, map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK).JSON(t, &again)
+	env.PatchIf(planPath, c.clinician.Token, env.Tag(planPath), map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK).JSON(t, &again)
 	if again.Version != 2 || !again.UpdatedAt.Equal(cancelled.UpdatedAt) {
 		t.Fatalf("repeating the cancellation changed the plan: %+v", again)
 	}
 	for _, status := range []string{"active", "completed"} {
-		env.Patch(planPath, c.clinician.Token, map[string]any{"status": status}).Expect(t, http.StatusConflict).Problem(t)
+		env.PatchIf(planPath, c.clinician.Token, env.Tag(planPath), map[string]any{"status": status}).Expect(t, http.StatusConflict).Problem(t)
 	}
-	env.Patch(planPath, c.clinician.Token, map[string]any{"status": "paused"}).Expect(t, http.StatusBadRequest).Problem(t)
-	env.Patch(planPath, c.clinician.Token, map[string]any{}).Expect(t, http.StatusBadRequest).Problem(t)
+	env.PatchIf(planPath, c.clinician.Token, env.Tag(planPath), map[string]any{"status": "paused"}).Expect(t, http.StatusBadRequest).Problem(t)
+	env.PatchIf(planPath, c.clinician.Token, env.Tag(planPath), map[string]any{}).Expect(t, http.StatusBadRequest).Problem(t)
 
 	// The session being held still completes.
 	start := time.Now().Add(-time.Hour).UTC()
-	env.Patch(held, c.clinician.Token, map[string]any{"status": "completed", "journey": map[string]any{
+	env.PatchIf(held, c.clinician.Token, env.Tag(held), map[string]any{"status": "completed", "journey": map[string]any{
 		"started_at": start.Format(time.RFC3339), "ended_at": start.Add(45 * time.Minute).Format(time.RFC3339),
 	}}).Expect(t, http.StatusOK)
 
@@ -543,10 +543,10 @@ func TestPlanStatus(t *testing.T) {
 	next := makePlan(t, env, c, map[string]any{"start_date": localDate(t, "UTC", 1), "sessions_per_week": 2, "session_count": 2, "route": "oral"})
 	for i, s := range sessionsOf(t, env, c, next.ID) {
 		status := []string{"no_show", "cancelled"}[i]
-		env.Patch("/v1/sessions/"+s.ID.String(), c.clinician.Token, map[string]any{"status": status}).Expect(t, http.StatusOK)
+		env.PatchIf("/v1/sessions/"+s.ID.String(), c.clinician.Token, env.Tag("/v1/sessions/"+s.ID.String()), map[string]any{"status": status}).Expect(t, http.StatusOK)
 	}
 	var done api.TreatmentPlan
-	env.Patch(plansPath(c)+"/"+next.ID.String(), c.clinician.Token, map[string]any{"status": "completed"}).Expect(t, http.StatusOK).JSON(t, &done)
+	env.PatchIf(plansPath(c)+"/"+next.ID.String(), c.clinician.Token, env.Tag(plansPath(c)+"/"+next.ID.String()), map[string]any{"status": "completed"}).Expect(t, http.StatusOK).JSON(t, &done)
 	if done.Status != api.PlanStatusCompleted || done.Version != 2 {
 		t.Fatalf("completed plan: %+v", done)
 	}
@@ -572,8 +572,8 @@ func TestClinicalAccess(t *testing.T) {
 	plan := makePlan(t, env, c, map[string]any{"start_date": localDate(t, "UTC", 1), "sessions_per_week": 2, "route": "iv_infusion"})
 	session := sessionsOf(t, env, c, plan.ID)[0]
 	sessionPath := "/v1/sessions/" + session.ID.String()
-	env.Patch(sessionPath, c.patient.Token, map[string]any{"preparation": map[string]any{"intention": secretIntention}}).Expect(t, http.StatusOK)
-	env.Patch(sessionPath, c.clinician.Token, map[string]any{"journey": map[string]any{"notes": secretJourneyNote}, "integration": map[string]any{"therapist_notes": secretTherapistNote}}).Expect(t, http.StatusOK)
+	env.PatchIf(sessionPath, c.patient.Token, env.Tag(sessionPath), map[string]any{"preparation": map[string]any{"intention": secretIntention}}).Expect(t, http.StatusOK)
+	env.PatchIf(sessionPath, c.clinician.Token, env.Tag(sessionPath), map[string]any{"journey": map[string]any{"notes": secretJourneyNote}, "integration": map[string]any{"therapist_notes": secretTherapistNote}}).Expect(t, http.StatusOK)
 	env.Post(sessionPath+"/vitals", c.clinician.Token, map[string]any{"taken_at": time.Now().UTC().Format(time.RFC3339), "systolic": 131, "diastolic": 83, "heart_rate": 77, "spo2": 97}).Expect(t, http.StatusCreated)
 	// The other patient's own plan, to reach it through the wrong patient's path.
 	otherPlan := otherPatientPlan(t, env, c)
@@ -616,7 +616,7 @@ func TestClinicalAccess(t *testing.T) {
 			{"no token", apitest.User{}, http.StatusUnauthorized},
 		} {
 			t.Run(op.method+" "+op.path+" as "+who.name, func(t *testing.T) {
-				r := env.Do(apitest.Request{Method: op.method, Path: op.path, Token: who.user.Token, Body: op.body}).Expect(t, who.status)
+				r := env.Do(apitest.Request{Method: op.method, Path: op.path, Token: who.user.Token, Body: op.body, Header: env.IfMatch(op.method, op.path)}).Expect(t, who.status)
 				if who.status < 400 {
 					return
 				}

@@ -22,11 +22,24 @@ import (
 
 type expectedVersionKey struct{}
 
-// expectedVersion is the record version the client's If-Match names, or 0
-// when the operation takes no If-Match.
-func expectedVersion(ctx context.Context) int64 {
-	v, _ := ctx.Value(expectedVersionKey{}).(int64)
-	return v
+// precondition is what an If-Match names: a version of one record.
+type precondition struct {
+	id      uuid.UUID
+	version int64
+}
+
+// expectedVersion is the version of the record with the id that the
+// client's If-Match names: 0 when the operation takes no If-Match, and -1,
+// which no record has, when the tag is another record's.
+func expectedVersion(ctx context.Context, id uuid.UUID) int64 {
+	p, ok := ctx.Value(expectedVersionKey{}).(precondition)
+	switch {
+	case !ok:
+		return 0
+	case p.id != id:
+		return -1
+	}
+	return p.version
 }
 
 // ETag is the entity tag of version v of the record with the id.
@@ -63,11 +76,11 @@ func conditional(next echo.HandlerFunc) echo.HandlerFunc {
 			if raw == "" {
 				return apperr.New(apperr.NeedsIfMatch, "Send If-Match with the ETag you last read, so that a change made meanwhile on another device is not overwritten.")
 			}
-			_, v, ok := parseETag(raw)
+			id, v, ok := parseETag(raw)
 			if !ok {
 				return &apperr.Error{Code: apperr.Stale, Message: "If-Match does not name a version of this record; fetch it again."}
 			}
-			c.SetRequest(req.WithContext(context.WithValue(req.Context(), expectedVersionKey{}, v)))
+			c.SetRequest(req.WithContext(context.WithValue(req.Context(), expectedVersionKey{}, precondition{id, v})))
 		}
 		return next(c)
 	}

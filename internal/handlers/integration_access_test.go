@@ -78,7 +78,7 @@ func TestIntegrationAccess(t *testing.T) {
 				continue
 			}
 			t.Run(op.method+" "+op.path+" as "+cl.name, func(t *testing.T) {
-				r := env.Do(apitest.Request{Method: op.method, Path: op.path, Token: cl.user.Token, Body: op.body}).Expect(t, want)
+				r := env.Do(apitest.Request{Method: op.method, Path: op.path, Token: cl.user.Token, Body: op.body, Header: env.IfMatch(op.method, op.path)}).Expect(t, want)
 				if want >= 400 {
 					r.Problem(t)
 				}

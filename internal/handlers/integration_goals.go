@@ -35,7 +35,9 @@ func (s *Server) CreateGoal(ctx context.Context, req api.CreateGoalRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateGoal201JSONResponse(toGoal(g)), nil
+	body := toGoal(g)
+	tag := ETag(body.ID, body.Version)
+	return api.CreateGoal201JSONResponse{Body: body, Headers: api.CreateGoal201ResponseHeaders{ETag: &tag}}, nil
 }
 
 // ListGoals lists the signed-in patient's goals.
@@ -62,7 +64,12 @@ func (s *Server) GetGoal(ctx context.Context, req api.GetGoalRequestObject) (api
 	if err != nil {
 		return nil, err
 	}
-	return api.GetGoal200JSONResponse(toGoal(g)), nil
+	body := toGoal(g)
+	tag := ETag(body.ID, body.Version)
+	if notModified(req.Params.IfNoneMatch, tag) {
+		return api.GetGoal304Response{Headers: api.NotModifiedResponseHeaders{ETag: &tag}}, nil
+	}
+	return api.GetGoal200JSONResponse{Body: body, Headers: api.GetGoal200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // UpdateGoal edits one of the signed-in patient's goals.
@@ -75,7 +82,7 @@ func (s *Server) UpdateGoal(ctx context.Context, req api.UpdateGoalRequestObject
 	if err := s.checkSourceEntry(ctx, id.UserID, valueOf(b.SourceJournalEntryID)); err != nil {
 		return nil, err
 	}
-	g, err := s.Integration.UpdateGoal(ctx, id.UserID, req.GoalID, func(g *store.Goal) {
+	g, err := s.Integration.UpdateGoal(ctx, id.UserID, req.GoalID, expectedVersion(ctx, req.GoalID), func(g *store.Goal) {
 		set(&g.Title, b.Title)
 		setNullable(&g.Why, b.Why)
 		setNullable(&g.SourceJournalEntryID, b.SourceJournalEntryID)
@@ -96,7 +103,9 @@ func (s *Server) UpdateGoal(ctx context.Context, req api.UpdateGoalRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateGoal200JSONResponse(toGoal(g)), nil
+	body := toGoal(g)
+	tag := ETag(body.ID, body.Version)
+	return api.UpdateGoal200JSONResponse{Body: body, Headers: api.UpdateGoal200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // DeleteGoal erases one of the signed-in patient's goals and its check-ins.
@@ -105,7 +114,7 @@ func (s *Server) DeleteGoal(ctx context.Context, req api.DeleteGoalRequestObject
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Integration.DeleteGoal(ctx, id.UserID, req.GoalID); err != nil {
+	if err := s.Integration.DeleteGoal(ctx, id.UserID, req.GoalID, expectedVersion(ctx, req.GoalID)); err != nil {
 		return nil, err
 	}
 	return api.DeleteGoal204Response{}, nil

@@ -27,7 +27,7 @@ func TestGoalLifecycle(t *testing.T) {
 
 	// Null clears; absent keeps.
 	var got api.Goal
-	env.Patch(path, c.patient.Token, map[string]any{"why": nil, "target_date": nil, "status": "paused", "title": "Call my sister"}).
+	env.PatchIf(path, c.patient.Token, env.Tag(path), map[string]any{"why": nil, "target_date": nil, "status": "paused", "title": "Call my sister"}).
 		Expect(t, http.StatusOK).JSON(t, &got)
 	if got.Why != nil || got.TargetDate != nil || got.Status != "paused" || got.Title != "Call my sister" || *got.FirstStep != "Text her tonight." ||
 		got.SourceJournalEntryID == nil || got.Version != 2 {
@@ -73,10 +73,10 @@ func TestGoalLifecycle(t *testing.T) {
 	expectInvalid(t, env, http.MethodGet, "/v1/goals?status=forgotten", c.patient.Token, nil, "query.status")
 
 	// Deleting a goal takes its check-ins with it.
-	env.Delete(path, c.patient.Token).Expect(t, http.StatusNoContent)
+	env.DeleteIf(path, c.patient.Token, env.Tag(path)).Expect(t, http.StatusNoContent)
 	env.Get(path, c.patient.Token).Expect(t, http.StatusNotFound).Problem(t)
 	env.Get(path+"/check-ins", c.patient.Token).Expect(t, http.StatusNotFound).Problem(t)
-	env.Delete(path, c.patient.Token).Expect(t, http.StatusNotFound).Problem(t)
+	env.DeleteIf(path, c.patient.Token, env.Tag(path)).Expect(t, http.StatusNotFound).Problem(t)
 	if rows := rawRows(t, env, "goal_check_ins"); len(rows) != 0 {
 		t.Fatalf("%d check-ins outlived their goal", len(rows))
 	}
@@ -170,7 +170,7 @@ func TestCareTeamReadsGoals(t *testing.T) {
 	if seen.SourceJournalEntryID != nil {
 		t.Fatal("an unshared entry's id was shown to the care team")
 	}
-	env.Patch("/v1/journal-entries/"+e.ID.String(), c.patient.Token, map[string]any{"shared_with_care_team": true}).Expect(t, http.StatusOK)
+	env.PatchIf("/v1/journal-entries/"+e.ID.String(), c.patient.Token, env.Tag("/v1/journal-entries/"+e.ID.String()), map[string]any{"shared_with_care_team": true}).Expect(t, http.StatusOK)
 	if seen = read(c.clinician.Token); seen.SourceJournalEntryID == nil || *seen.SourceJournalEntryID != e.ID {
 		t.Fatalf("a shared source entry must show: %+v", seen)
 	}

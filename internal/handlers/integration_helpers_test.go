@@ -80,7 +80,8 @@ func entryIDs(t *testing.T, env *apitest.Env, path, token string) []uuid.UUID {
 // as a problem document.
 func expectInvalid(t *testing.T, env *apitest.Env, method, path, token string, body any, field string) {
 	t.Helper()
-	p := env.Do(apitest.Request{Method: method, Path: path, Token: token, Body: body}).Expect(t, http.StatusBadRequest).Problem(t)
+	p := env.Do(apitest.Request{Method: method, Path: path, Token: token, Body: body, Header: env.IfMatch(method, path)}).
+		Expect(t, http.StatusBadRequest).Problem(t)
 	if !slices.Contains(p.Fields(), field) {
 		t.Fatalf("%s %s %v: problem names %v, want %s", method, path, body, p.Fields(), field)
 	}

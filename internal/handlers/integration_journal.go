@@ -30,7 +30,9 @@ func (s *Server) CreateJournalEntry(ctx context.Context, req api.CreateJournalEn
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateJournalEntry201JSONResponse(toJournalEntry(e)), nil
+	body := toJournalEntry(e)
+	tag := ETag(body.ID, body.Version)
+	return api.CreateJournalEntry201JSONResponse{Body: body, Headers: api.CreateJournalEntry201ResponseHeaders{ETag: &tag}}, nil
 }
 
 // ListJournalEntries lists the signed-in patient's whole journal.
@@ -57,7 +59,12 @@ func (s *Server) GetJournalEntry(ctx context.Context, req api.GetJournalEntryReq
 	if err != nil {
 		return nil, err
 	}
-	return api.GetJournalEntry200JSONResponse(toJournalEntry(e)), nil
+	body := toJournalEntry(e)
+	tag := ETag(body.ID, body.Version)
+	if notModified(req.Params.IfNoneMatch, tag) {
+		return api.GetJournalEntry304Response{Headers: api.NotModifiedResponseHeaders{ETag: &tag}}, nil
+	}
+	return api.GetJournalEntry200JSONResponse{Body: body, Headers: api.GetJournalEntry200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // UpdateJournalEntry edits, shares or unshares one of the signed-in
@@ -71,7 +78,7 @@ func (s *Server) UpdateJournalEntry(ctx context.Context, req api.UpdateJournalEn
 	if err := s.checkJournalRefs(ctx, id.UserID, valueOf(b.PromptKey), valueOf(b.SessionID)); err != nil {
 		return nil, err
 	}
-	e, err := s.Integration.UpdateJournalEntry(ctx, id.UserID, req.EntryID, func(e *store.JournalEntry) {
+	e, err := s.Integration.UpdateJournalEntry(ctx, id.UserID, req.EntryID, expectedVersion(ctx, req.EntryID), func(e *store.JournalEntry) {
 		setNullable(&e.SessionID, b.SessionID)
 		setNullable(&e.PromptKey, b.PromptKey)
 		setNullable(&e.Title, b.Title)
@@ -83,7 +90,9 @@ func (s *Server) UpdateJournalEntry(ctx context.Context, req api.UpdateJournalEn
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateJournalEntry200JSONResponse(toJournalEntry(e)), nil
+	body := toJournalEntry(e)
+	tag := ETag(body.ID, body.Version)
+	return api.UpdateJournalEntry200JSONResponse{Body: body, Headers: api.UpdateJournalEntry200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // DeleteJournalEntry erases one of the signed-in patient's entries.
@@ -92,7 +101,7 @@ func (s *Server) DeleteJournalEntry(ctx context.Context, req api.DeleteJournalEn
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Integration.DeleteJournalEntry(ctx, id.UserID, req.EntryID); err != nil {
+	if err := s.Integration.DeleteJournalEntry(ctx, id.UserID, req.EntryID, expectedVersion(ctx, req.EntryID)); err != nil {
 		return nil, err
 	}
 	return api.DeleteJournalEntry204Response{}, nil
@@ -122,7 +131,12 @@ func (s *Server) GetSharedJournalEntry(ctx context.Context, req api.GetSharedJou
 	if err != nil {
 		return nil, err
 	}
-	return api.GetSharedJournalEntry200JSONResponse(toJournalEntry(e)), nil
+	body := toJournalEntry(e)
+	tag := ETag(body.ID, body.Version)
+	if notModified(req.Params.IfNoneMatch, tag) {
+		return api.GetSharedJournalEntry304Response{Headers: api.NotModifiedResponseHeaders{ETag: &tag}}, nil
+	}
+	return api.GetSharedJournalEntry200JSONResponse{Body: body, Headers: api.GetSharedJournalEntry200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // listJournal lists a patient's entries, all or the shared ones, with the

@@ -109,7 +109,7 @@ func TestJournalEntryLifecycle(t *testing.T) {
 
 	// Null clears, absent keeps, insights are replaced whole.
 	got = api.JournalEntry{}
-	env.Patch(path, c.patient.Token, map[string]any{"title": nil, "mood": 5, "insights": []string{"Calm is possible"}, "session_id": nil}).
+	env.PatchIf(path, c.patient.Token, env.Tag(path), map[string]any{"title": nil, "mood": 5, "insights": []string{"Calm is possible"}, "session_id": nil}).
 		Expect(t, http.StatusOK).JSON(t, &got)
 	if got.Title != nil || got.SessionID != nil || *got.Mood != 5 || !slices.Equal(got.Insights, []string{"Calm is possible"}) ||
 		got.Body != e.Body || *got.PromptKey != "felt_for_the_first_time" || got.Version != 2 || !got.UpdatedAt.After(e.UpdatedAt) {
@@ -124,9 +124,9 @@ func TestJournalEntryLifecycle(t *testing.T) {
 		t.Fatalf("journal lists %v, want newest first", ids)
 	}
 
-	env.Delete(path, c.patient.Token).Expect(t, http.StatusNoContent)
+	env.DeleteIf(path, c.patient.Token, env.Tag(path)).Expect(t, http.StatusNoContent)
 	env.Get(path, c.patient.Token).Expect(t, http.StatusNotFound).Problem(t)
-	env.Delete(path, c.patient.Token).Expect(t, http.StatusNotFound).Problem(t)
+	env.DeleteIf(path, c.patient.Token, env.Tag(path)).Expect(t, http.StatusNotFound).Problem(t)
 	if rows := rawRows(t, env, "journal_entries"); len(rows) != 1 {
 		t.Fatalf("deleting must erase the row: %d rows left", len(rows))
 	}
@@ -169,13 +169,13 @@ func TestJournalPrivacy(t *testing.T) {
 	}
 
 	hidden("private by default")
-	env.Patch(own, c.patient.Token, map[string]any{"shared_with_care_team": true}).Expect(t, http.StatusOK)
+	env.PatchIf(own, c.patient.Token, env.Tag(own), map[string]any{"shared_with_care_team": true}).Expect(t, http.StatusOK)
 	visible("once shared")
 	env.Get(list, c.outsider.Token).Expect(t, http.StatusNotFound).Problem(t)
 	env.Get(one, c.outsider.Token).Expect(t, http.StatusNotFound).Problem(t)
 	env.Get(one, c.otherPatient.Token).Expect(t, http.StatusNotFound).Problem(t)
 	env.Get(one, c.admin.Token).Expect(t, http.StatusForbidden).Problem(t)
-	env.Patch(own, c.patient.Token, map[string]any{"shared_with_care_team": false}).Expect(t, http.StatusOK)
+	env.PatchIf(own, c.patient.Token, env.Tag(own), map[string]any{"shared_with_care_team": false}).Expect(t, http.StatusOK)
 	hidden("after unsharing")
 
 	// Shared at creation, and an entry of another patient is not reachable
@@ -359,7 +359,7 @@ func TestDeletingAnEntryKeepsItsGoals(t *testing.T) {
 	if g.SourceJournalEntryID == nil || *g.SourceJournalEntryID != e.ID {
 		t.Fatalf("goal source: %+v", g)
 	}
-	env.Delete("/v1/journal-entries/"+e.ID.String(), c.patient.Token).Expect(t, http.StatusNoContent)
+	env.DeleteIf("/v1/journal-entries/"+e.ID.String(), c.patient.Token, env.Tag("/v1/journal-entries/"+e.ID.String())).Expect(t, http.StatusNoContent)
 	var after api.Goal
 	env.Get("/v1/goals/"+g.ID.String(), c.patient.Token).Expect(t, http.StatusOK).JSON(t, &after)
 	if after.SourceJournalEntryID != nil || after.Title != "Call my sister" || after.Version != g.Version+1 {

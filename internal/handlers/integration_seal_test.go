@@ -91,7 +91,7 @@ func TestKeyRotation(t *testing.T) {
 	if got := rawKeyID(t, env, "journal_entries", e2.ID); got != seal.KeyID(nextRaw) {
 		t.Fatalf("a new row uses key %q, want the new key %q", got, seal.KeyID(nextRaw))
 	}
-	rotated.Patch("/v1/journal-entries/"+e1.ID.String(), c.patient.Token, map[string]any{"mood": 4}).Expect(t, http.StatusOK)
+	rotated.PatchIf("/v1/journal-entries/"+e1.ID.String(), c.patient.Token, rotated.Tag("/v1/journal-entries/"+e1.ID.String()), map[string]any{"mood": 4}).Expect(t, http.StatusOK)
 	if got := rawKeyID(t, env, "journal_entries", e1.ID); got != seal.KeyID(nextRaw) {
 		t.Fatalf("an edited row stays under key %q, want it resealed under %q", got, seal.KeyID(nextRaw))
 	}
@@ -161,7 +161,7 @@ func TestTamperedWordsAreAnError(t *testing.T) {
 	expectSealError(t, env.Get("/v1/patients/"+c.patient.ID.String()+"/goals", c.clinician.Token), "calms")
 
 	// An edit of a row that does not open is refused, and writes nothing.
-	expectSealError(t, env.Patch("/v1/goals/"+g.ID.String(), c.patient.Token, map[string]any{"status": "paused"}), "calms")
+	expectSealError(t, env.PatchIf("/v1/goals/"+g.ID.String(), c.patient.Token, env.Tag("/v1/goals/"+g.ID.String()), map[string]any{"status": "paused"}), "calms")
 	if st := rawRows(t, env, "goals")[0]["status"]; st != "active" {
 		t.Fatalf("a refused edit changed the goal's status to %v", st)
 	}

@@ -127,13 +127,17 @@ func (i *Integration) hideUnsharedSources(ctx context.Context, patientID uuid.UU
 
 // UpdateGoal applies edit to the patient's goal and stores it, resealed
 // under the current key, with its version bumped. edit runs with the row
-// locked, so it must not touch the database; check references before.
-func (i *Integration) UpdateGoal(ctx context.Context, patientID, goalID uuid.UUID, edit func(*Goal)) (Goal, error) {
+// locked, so it must not touch the database; check references before. With
+// expected != 0 the goal must still be at that version.
+func (i *Integration) UpdateGoal(ctx context.Context, patientID, goalID uuid.UUID, expected int64, edit func(*Goal)) (Goal, error) {
 	var g Goal
 	err := i.inTx(ctx, func(tx *gorm.DB) error {
 		var m models.Goal
 		if err := forUpdate(tx).Where("id = ? AND patient_id = ?", goalID, patientID).Take(&m).Error; err != nil {
 			return found(err, "goal")
+		}
+		if err := checkVersion("goal", m.Version, expected); err != nil {
+			return err
 		}
 		var err error
 		if g, err = i.openGoal(m); err != nil {
@@ -159,16 +163,19 @@ func (i *Integration) UpdateGoal(ctx context.Context, patientID, goalID uuid.UUI
 	return g, nil
 }
 
-// DeleteGoal erases the patient's goal and its check-ins.
-func (i *Integration) DeleteGoal(ctx context.Context, patientID, goalID uuid.UUID) error {
-	res := i.conn(ctx).Where("id = ? AND patient_id = ?", goalID, patientID).Delete(&models.Goal{})
-	if res.Error != nil {
-		return translate(res.Error, "")
-	}
-	if res.RowsAffected == 0 {
-		return notFound("goal")
-	}
-	return nil
+// DeleteGoal erases the patient's goal and its check-ins. With expected != 0
+// the goal must still be at that version.
+func (i *Integration) DeleteGoal(ctx context.Context, patientID, goalID uuid.UUID, expected int64) error {
+	return i.inTx(ctx, func(tx *gorm.DB) error {
+		var m models.Goal
+		if err := forUpdate(tx).Select("id, version").Where("id = ? AND patient_id = ?", goalID, patientID).Take(&m).Error; err != nil {
+			return found(err, "goal")
+		}
+		if err := checkVersion("goal", m.Version, expected); err != nil {
+			return err
+		}
+		return tx.Where("id = ?", goalID).Delete(&models.Goal{}).Error
+	})
 }
 
 // CreateGoalCheckIn records a check-in on the patient's goal and, in the

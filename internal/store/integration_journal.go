@@ -102,13 +102,16 @@ func (i *Integration) ListJournalEntries(ctx context.Context, f JournalFilter, p
 // UpdateJournalEntry applies edit to the patient's entry and stores it,
 // resealed under the current key, with its version bumped. edit runs with
 // the row locked, so it must not touch the database; check references
-// before.
-func (i *Integration) UpdateJournalEntry(ctx context.Context, patientID, entryID uuid.UUID, edit func(*JournalEntry)) (JournalEntry, error) {
+// before. With expected != 0 the entry must still be at that version.
+func (i *Integration) UpdateJournalEntry(ctx context.Context, patientID, entryID uuid.UUID, expected int64, edit func(*JournalEntry)) (JournalEntry, error) {
 	var e JournalEntry
 	err := i.inTx(ctx, func(tx *gorm.DB) error {
 		var m models.JournalEntry
 		if err := forUpdate(tx).Where("id = ? AND patient_id = ?", entryID, patientID).Take(&m).Error; err != nil {
 			return found(err, "journal entry")
+		}
+		if err := checkVersion("journal entry", m.Version, expected); err != nil {
+			return err
 		}
 		var err error
 		if e, err = i.openJournal(m); err != nil {
@@ -137,8 +140,16 @@ func (i *Integration) UpdateJournalEntry(ctx context.Context, patientID, entryID
 
 // DeleteJournalEntry erases the patient's entry. Goals that came from it
 // stay, their reference cleared as a change of the goal (a new version).
-func (i *Integration) DeleteJournalEntry(ctx context.Context, patientID, entryID uuid.UUID) error {
+// With expected != 0 the entry must still be at that version.
+func (i *Integration) DeleteJournalEntry(ctx context.Context, patientID, entryID uuid.UUID, expected int64) error {
 	return i.inTx(ctx, func(tx *gorm.DB) error {
+		var m models.JournalEntry
+		if err := forUpdate(tx).Select("id, version").Where("id = ? AND patient_id = ?", entryID, patientID).Take(&m).Error; err != nil {
+			return found(err, "journal entry")
+		}
+		if err := checkVersion("journal entry", m.Version, expected); err != nil {
+			return err
+		}
 		now := Now()
 		err := tx.Model(&models.Goal{}).
 			Where("source_journal_entry_id = ? AND patient_id = ?", entryID, patientID).

@@ -118,12 +118,16 @@ func (s *Store) PlanOfPatient(ctx context.Context, planID, patientID uuid.UUID) 
 // SetPlanStatus completes or cancels the patient's active plan. Completing
 // needs every session finished; cancelling cancels the sessions still
 // scheduled, in the same transaction. Asking for the status the plan already
-// has changes nothing.
-func (s *Store) SetPlanStatus(ctx context.Context, planID, patientID uuid.UUID, status string) (models.TreatmentPlan, error) {
+// has changes nothing. With expected != 0 the plan must still be at that
+// version.
+func (s *Store) SetPlanStatus(ctx context.Context, planID, patientID uuid.UUID, expected int64, status string) (models.TreatmentPlan, error) {
 	var plan models.TreatmentPlan
 	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := forUpdate(tx).Where("id = ? AND patient_id = ?", planID, patientID).Take(&plan).Error; err != nil {
 			return found(err, "treatment plan")
+		}
+		if err := checkVersion("treatment plan", plan.Version, expected); err != nil {
+			return err
 		}
 		if plan.Status == status {
 			return nil

@@ -70,7 +70,7 @@ func found(err error, what string) error {
 }
 
 // updateVersioned applies set to the row of model's table with the id,
-// adding one to its version. With expected > 0 the row must still be at that
+// adding one to its version. With expected != 0 the row must still be at that
 // version: otherwise nothing changes and the error is Stale, carrying the
 // current version. A missing row is NotFound (what names it).
 func (s *Store) updateVersioned(ctx context.Context, model any, what string, id uuid.UUID, expected int64, set map[string]any) error {
@@ -79,7 +79,7 @@ func (s *Store) updateVersioned(ctx context.Context, model any, what string, id 
 		set["updated_at"] = Now()
 	}
 	q := s.conn(ctx).Model(model).Where("id = ?", id)
-	if expected > 0 {
+	if expected != 0 {
 		q = q.Where("version = ?", expected)
 	}
 	res := q.Updates(set)
@@ -97,7 +97,16 @@ func (s *Store) updateVersioned(ctx context.Context, model any, what string, id 
 	if current == 0 {
 		return notFound(what)
 	}
-	return &apperr.Error{Code: apperr.Stale, Message: "The " + what + " was changed since the version in If-Match; nothing was changed. Fetch it again.", CurrentVersion: current}
+	return checkVersion(what, current, expected)
+}
+
+// checkVersion refuses a change when the client's If-Match named another
+// version than the row's current one; expected 0 means no precondition.
+func checkVersion(what string, current, expected int64) error {
+	if expected != 0 && current != expected {
+		return &apperr.Error{Code: apperr.Stale, Message: "The " + what + " was changed since the version in If-Match; nothing was changed. Fetch it again.", CurrentVersion: current}
+	}
+	return nil
 }
 
 // forUpdate makes tx's next read lock the rows it returns until the

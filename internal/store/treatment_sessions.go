@@ -142,11 +142,15 @@ func (ch SessionChanges) Sent() []SessionField {
 // UpdateSession applies the changes to the session under a row lock, so the
 // state rules are checked against the session as it is written, and returns
 // the session as stored. The version grows only when something changed.
-func (s *Store) UpdateSession(ctx context.Context, id uuid.UUID, ch SessionChanges) (models.TreatmentSession, error) {
+// With expected != 0 the session must still be at that version.
+func (s *Store) UpdateSession(ctx context.Context, id uuid.UUID, expected int64, ch SessionChanges) (models.TreatmentSession, error) {
 	var ts models.TreatmentSession
 	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := forUpdate(tx).Where("id = ?", id).Take(&ts).Error; err != nil {
 			return found(err, "session")
+		}
+		if err := checkVersion("session", ts.Version, expected); err != nil {
+			return err
 		}
 		before := ts
 		if err := ch.allowedIn(ts.Status); err != nil {

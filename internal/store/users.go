@@ -61,7 +61,7 @@ type Change[T any] struct{ Value *T }
 type EmergencyContact struct{ Name, Phone, Relationship string }
 
 // UpdateUser applies the changes to the user, bumping its version, and
-// returns the user as stored. With expected > 0 it changes nothing unless
+// returns the user as stored. With expected != 0 it changes nothing unless
 // the stored version is expected.
 func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, expected int64, ch UserChanges) (models.User, error) {
 	set := map[string]any{"updated_at": Now(), "version": gorm.Expr("version + 1")}
