@@ -77,6 +77,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		// Integration dependencies: add below.
 
 		// Measurement and safety dependencies: add below.
+		CrisisResources: cfg.CrisisResources,
 	})
 	if err != nil {
 		closeDB(db)

@@ -49,6 +49,7 @@ type Config struct {
 	// Integration settings: add below.
 
 	// Measurement and safety settings: add below.
+	CrisisResources CrisisResources `env:"CRISIS_RESOURCES"`
 }
 
 // Load reads the configuration from environ (KEY=value pairs, as os.Environ
@@ -149,6 +150,9 @@ func (c *Config) validate() error {
 	// Integration checks: add below.
 
 	// Measurement and safety checks: add below.
+	if err := c.CrisisResources.check(); err != nil {
+		return bad("CRISIS_RESOURCES", "%v", err)
+	}
 
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -32,6 +33,10 @@ type Deps struct {
 	// Integration dependencies: add below.
 
 	// Measurement and safety dependencies: add below.
+
+	// CrisisResources are shown to a patient whose answers raised a
+	// safety alert.
+	CrisisResources config.CrisisResources
 }
 
 // Server implements the generated strict server interface.

@@ -74,6 +74,6 @@ func All() []any {
 		// Integration models: add below.
 
 		// Measurement and safety models: add below.
-
+		&Assessment{}, &SafetyAlert{}, &MoodCheckIn{},
 	}
 }

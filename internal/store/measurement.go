@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/models"
+)
+
+// CreateAssessment stores a scored assessment and, when its answers need a
+// clinician's follow-up, the safety alert in the same transaction: an
+// assessment that should have raised an alert is never stored without it.
+// It fills the ids, timestamps and version of both.
+func (s *Store) CreateAssessment(ctx context.Context, a *models.Assessment, alert *models.SafetyAlert) error {
+	now := Now()
+	a.ID, a.CreatedAt = uuid.Must(uuid.NewV7()), now
+	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(a).Error; err != nil {
+			return err
+		}
+		if alert == nil {
+			return nil
+		}
+		alert.ID, alert.PatientID, alert.AssessmentID = uuid.Must(uuid.NewV7()), a.PatientID, a.ID
+		alert.Status, alert.CreatedAt, alert.UpdatedAt, alert.Version = models.AlertStatusOpen, now, now, 1
+		return tx.Create(alert).Error
+	})
+	return translate(err, "")
+}
+
+// TakenFilter narrows a patient's records to those taken in [From, To).
+type TakenFilter struct {
+	PatientID uuid.UUID
+	From, To  *time.Time
+}
+
+func (f TakenFilter) apply(q *gorm.DB) *gorm.DB {
+	q = q.Where("patient_id = ?", f.PatientID)
+	if f.From != nil {
+		q = q.Where("taken_at >= ?", f.From.UTC())
+	}
+	if f.To != nil {
+		q = q.Where("taken_at < ?", f.To.UTC())
+	}
+	return q
+}
+
+// ListAssessments returns one page of a patient's assessments, newest
+// recorded first; instrument, when not empty, keeps that questionnaire.
+func (s *Store) ListAssessments(ctx context.Context, f TakenFilter, instrument string, p Page) ([]models.Assessment, *string, error) {
+	q := f.apply(s.conn(ctx).Model(&models.Assessment{}))
+	if instrument != "" {
+		q = q.Where("instrument = ?", instrument)
+	}
+	return paginate[models.Assessment](q, p)
+}
+
+// HasCareTeam reports whether any clinician looks after the patient.
+func (s *Store) HasCareTeam(ctx context.Context, patientID uuid.UUID) (bool, error) {
+	var n int64
+	err := s.conn(ctx).Model(&models.CareTeamMember{}).Where("patient_id = ?", patientID).Limit(1).Count(&n).Error
+	return n > 0, translate(err, "")
+}
+
+// AlertScope is what one viewer may see of the safety alerts.
+type AlertScope struct {
+	// ClinicianID, when set, keeps the alerts of patients on that
+	// clinician's care team; unset, every alert is in scope (admins).
+	ClinicianID *uuid.UUID
+}
+
+func (sc AlertScope) apply(q *gorm.DB) *gorm.DB {
+	if sc.ClinicianID != nil {
+		q = q.Where("patient_id IN (SELECT patient_id FROM care_team_members WHERE clinician_id = ?)", *sc.ClinicianID)
+	}
+	return q
+}
+
+// AlertFilter narrows a list of safety alerts.
+type AlertFilter struct {
+	// PatientID, when set, keeps one patient's alerts.
+	PatientID *uuid.UUID
+	// Status, when not empty, keeps alerts in that status.
+	Status string
+	// Unassigned keeps the alerts of patients who have no care team.
+	Unassigned bool
+}
+
+// ListAlerts returns one page of the safety alerts in scope, newest first.
+func (s *Store) ListAlerts(ctx context.Context, sc AlertScope, f AlertFilter, p Page) ([]models.SafetyAlert, *string, error) {
+	q := sc.apply(s.conn(ctx).Model(&models.SafetyAlert{}))
+	if f.PatientID != nil {
+		q = q.Where("patient_id = ?", *f.PatientID)
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", f.Status)
+	}
+	if f.Unassigned {
+		q = q.Where("NOT EXISTS (SELECT 1 FROM care_team_members m WHERE m.patient_id = safety_alerts.patient_id)")
+	}
+	return paginate[models.SafetyAlert](q, p)
+}
+
+// AlertInScope returns the safety alert with the id when it is in scope; an
+// alert out of scope is NotFound, exactly like a missing one.
+func (s *Store) AlertInScope(ctx context.Context, id uuid.UUID, sc AlertScope) (models.SafetyAlert, error) {
+	var a models.SafetyAlert
+	err := sc.apply(s.conn(ctx).Where("id = ?", id)).Take(&a).Error
+	return a, found(err, "alert")
+}
+
+// AcknowledgeAlert records who acknowledged an open alert in scope, when,
+// and their note. An alert is acknowledged once: a second attempt, even a
+// concurrent one, is a Conflict and leaves the first acknowledgement as it
+// was.
+func (s *Store) AcknowledgeAlert(ctx context.Context, id uuid.UUID, sc AlertScope, by uuid.UUID, note *string) (models.SafetyAlert, error) {
+	a, err := s.AlertInScope(ctx, id, sc)
+	if err != nil {
+		return a, err
+	}
+	already := apperr.New(apperr.Conflict, "The alert was already acknowledged.")
+	if a.Status != models.AlertStatusOpen {
+		return a, already
+	}
+	now := Now()
+	res := s.conn(ctx).Model(&models.SafetyAlert{}).
+		Where("id = ? AND status = ?", id, models.AlertStatusOpen).
+		Updates(map[string]any{
+			"status":               models.AlertStatusAcknowledged,
+			"acknowledged_by":      by,
+			"acknowledged_at":      now,
+			"acknowledgement_note": note,
+			"updated_at":           now,
+			"version":              gorm.Expr("version + 1"),
+		})
+	if res.Error != nil {
+		return a, translate(res.Error, "")
+	}
+	if res.RowsAffected == 0 {
+		return a, already
+	}
+	return s.AlertInScope(ctx, id, AlertScope{})
+}
+
+// CreateMoodCheckIn stores a check-in, filling its id and creation time.
+func (s *Store) CreateMoodCheckIn(ctx context.Context, m *models.MoodCheckIn) error {
+	m.ID, m.CreatedAt = uuid.Must(uuid.NewV7()), Now()
+	return translate(s.conn(ctx).Create(m).Error, "")
+}
+
+// ListMoodCheckIns returns one page of a patient's check-ins, newest
+// recorded first.
+func (s *Store) ListMoodCheckIns(ctx context.Context, f TakenFilter, p Page) ([]models.MoodCheckIn, *string, error) {
+	return paginate[models.MoodCheckIn](f.apply(s.conn(ctx).Model(&models.MoodCheckIn{})), p)
+}
