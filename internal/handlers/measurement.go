@@ -228,7 +228,7 @@ func (s *Server) CreateMoodCheckIn(ctx context.Context, req api.CreateMoodCheckI
 	b := req.Body
 	takenAt, fe := takenAtOrNow("taken_at", b.TakenAt)
 	if fe != nil {
-		return nil, apperr.Fields([]apperr.FieldError{*fe})
+		return nil, apperr.Field(fe.Field, fe.Reason)
 	}
 	m := models.MoodCheckIn{PatientID: id.UserID, Mood: b.Mood, Anxiety: b.Anxiety, Note: b.Note, TakenAt: takenAt}
 	if err := s.Store.CreateMoodCheckIn(ctx, &m); err != nil {
