@@ -44,11 +44,11 @@ func TestProgressWorkedExample(t *testing.T) {
 	now := time.Now().UTC()
 	ago := func(d time.Duration) time.Time { return now.Add(-d) }
 
-	// Sessions: an active plan with 3 completed, 2 scheduled and 1
-	// cancelled; a cancelled plan with 1 completed before it was stopped
-	// and 1 never held. Completed 4; planned 3+2 + 1 = 6.
-	seedSessions(t, env, c.patient.ID, c.clinician.ID, "active", "completed", "completed", "completed", "scheduled", "scheduled", "cancelled")
-	seedSessions(t, env, c.patient.ID, c.clinician.ID, "cancelled", "completed", "scheduled")
+	// Sessions: an active plan with 3 completed, 1 missed, 1 scheduled and
+	// 1 cancelled; a cancelled plan with 1 completed before it was stopped
+	// and 1 it cancelled. Completed 4; planned 3+1+1 + 1 = 6.
+	seedSessions(t, env, c.patient.ID, c.clinician.ID, "active", "completed", "completed", "completed", "no_show", "scheduled", "cancelled")
+	seedSessions(t, env, c.patient.ID, c.clinician.ID, "cancelled", "completed", "cancelled")
 	seedSessions(t, env, c.otherPatient.ID, c.clinician.ID, "active", "completed", "completed")
 
 	// PHQ-9 recorded out of order: the baseline is the first taken, not

@@ -50,17 +50,18 @@ type progressRow struct {
 // derived table is an aggregate without GROUP BY, so each yields exactly one
 // row and the cross join yields one row whatever the amount of data.
 //
-// A session counts as planned unless it was cancelled, or its plan was
-// cancelled before it was held.
+// Every session counts as planned unless it was cancelled (cancelling a
+// plan cancels the sessions it had not held): completed, scheduled, in
+// progress and missed ones.
 const progressSQL = `
 SELECT ses.completed AS sessions_completed, ses.planned AS sessions_planned,
        mood.week_n AS mood_week_n, mood.week_mood AS mood_week_mood, mood.week_anxiety AS mood_week_anxiety,
        mood.month_n AS mood_month_n, mood.month_mood AS mood_month_mood, mood.month_anxiety AS mood_month_anxiety
 FROM (
-    SELECT COALESCE(SUM(CASE WHEN ts.status = 'completed' THEN 1 ELSE 0 END), 0) AS completed,
-           COALESCE(SUM(CASE WHEN ts.status = 'completed' OR (ts.status <> 'cancelled' AND tp.status <> 'cancelled') THEN 1 ELSE 0 END), 0) AS planned
-    FROM treatment_sessions ts JOIN treatment_plans tp ON tp.id = ts.plan_id
-    WHERE ts.patient_id = @patient
+    SELECT COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0) AS completed,
+           COALESCE(SUM(CASE WHEN status <> 'cancelled' THEN 1 ELSE 0 END), 0) AS planned
+    FROM treatment_sessions
+    WHERE patient_id = @patient
 ) ses CROSS JOIN (
     SELECT COALESCE(SUM(CASE WHEN taken_at >= @week THEN 1 ELSE 0 END), 0) AS week_n,
            CAST(AVG(CASE WHEN taken_at >= @week THEN mood END) AS double precision) AS week_mood,
