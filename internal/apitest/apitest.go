@@ -58,7 +58,16 @@ type Env struct {
 // the test ends.
 func New(t testing.TB) *Env {
 	t.Helper()
+	return NewWith(t, nil)
+}
+
+// NewWith is New with the configuration changed by configure first.
+func NewWith(t testing.TB, configure func(*config.Config)) *Env {
+	t.Helper()
 	cfg := Config(t)
+	if configure != nil {
+		configure(&cfg)
+	}
 	a, err := app.New(context.Background(), cfg, quietLogger())
 	if err != nil {
 		t.Fatalf("boot service: %v", err)
@@ -163,6 +172,14 @@ func spec(t testing.TB) (*openapi3.T, routers.Router) {
 		t.Fatalf("spec: %v", specErr)
 	}
 	return specDoc, specRouter
+}
+
+// For returns the same service reporting to t: a subtest or a fuzz
+// target's own T.
+func (e *Env) For(t testing.TB) *Env {
+	c := *e
+	c.T = t
+	return &c
 }
 
 // Spec returns the parsed OpenAPI document.
@@ -336,6 +353,28 @@ func (e *Env) Post(path, token string, body any) *Response {
 func (e *Env) Patch(path, token string, body any) *Response {
 	e.T.Helper()
 	return e.Do(Request{Method: http.MethodPatch, Path: path, Token: token, Body: body})
+}
+
+// PatchIf sends body as JSON with If-Match: etag.
+func (e *Env) PatchIf(path, token, etag string, body any) *Response {
+	e.T.Helper()
+	return e.Do(Request{Method: http.MethodPatch, Path: path, Token: token, Body: body, Header: http.Header{"If-Match": {etag}}})
+}
+
+// DeleteIf sends a DELETE with If-Match: etag.
+func (e *Env) DeleteIf(path, token, etag string) *Response {
+	e.T.Helper()
+	return e.Do(Request{Method: http.MethodDelete, Path: path, Token: token, Header: http.Header{"If-Match": {etag}}})
+}
+
+// ETag returns the response's ETag, failing the test when there is none.
+func (r *Response) ETag(t testing.TB) string {
+	t.Helper()
+	tag := r.Header.Get("ETag")
+	if tag == "" {
+		t.Fatalf("response has no ETag: %s", truncate(r.Body))
+	}
+	return tag
 }
 
 // Put sends body as JSON, or nothing when body is nil.

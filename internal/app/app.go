@@ -56,6 +56,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err := cfg.EnsureJWTSecret(log); err != nil {
 		return nil, err
 	}
+	dataKeys, err := dataKeyring(&cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	db, err := Open(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -63,6 +67,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db),
 		Signer: auth.NewSigner(cfg.JWTSecret, cfg.JWTPreviousSecrets...)}
 	hasher := auth.NewHasher(cfg.HashConcurrency)
+	proxies, _ := cfg.TrustedProxyNets() // checked by config.Load
 	created, err := handlers.EnsureAdmin(ctx, a.Store, hasher, cfg.AdminEmail, cfg.AdminPassword)
 	if err != nil {
 		closeDB(db)
@@ -73,8 +78,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	a.Echo, err = handlers.New(handlers.Deps{
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Log: log, Spec: docs.OpenAPI,
-		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout,
+		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
 		// Integration dependencies: add below.
+		Integration: store.NewIntegration(a.Store, dataKeys),
 
 		// Measurement and safety dependencies: add below.
 		CrisisResources: cfg.CrisisResources,

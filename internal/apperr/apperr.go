@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies a domain error.
@@ -22,6 +23,9 @@ const (
 	TooLarge        Code = "too_large"        // the body exceeds the limit
 	UnsupportedType Code = "unsupported_type" // the body is not JSON
 	Unavailable     Code = "unavailable"      // a dependency such as the database is down
+	Stale           Code = "stale"            // If-Match names a version that is no longer current
+	NeedsIfMatch    Code = "needs_if_match"   // a change was sent without If-Match
+	TooMany         Code = "too_many"         // throttled; retry after RetryAfter
 	Internal        Code = "internal"         // anything unexpected
 )
 
@@ -37,6 +41,11 @@ type Error struct {
 	Code    Code
 	Message string
 	Fields  []FieldError
+	// CurrentVersion is the record's version, told to a client whose
+	// If-Match was stale so it can refetch and merge.
+	CurrentVersion int64
+	// RetryAfter tells a throttled client when to try again.
+	RetryAfter time.Duration
 	// Err is the underlying cause, logged but never shown to clients.
 	Err error
 }

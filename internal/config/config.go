@@ -45,8 +45,11 @@ type Config struct {
 	LogLevel           string        `env:"LOG_LEVEL" envDefault:"info"`
 	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 	HashConcurrency    int           `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"4"`
+	TrustedProxies     []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 
 	// Integration settings: add below.
+	DataEncryptionKey          string   `env:"DATA_ENCRYPTION_KEY"`
+	DataEncryptionPreviousKeys []string `env:"DATA_ENCRYPTION_PREVIOUS_KEYS" envSeparator:","`
 
 	// Measurement and safety settings: add below.
 	CrisisResources CrisisResources `env:"CRISIS_RESOURCES"`
@@ -134,6 +137,9 @@ func (c *Config) validate() error {
 			return bad("CORS_ALLOWED_ORIGINS", "%q is not an origin such as https://app.example.com", o)
 		}
 	}
+	if _, err := c.TrustedProxyNets(); err != nil {
+		return bad("TRUSTED_PROXIES", "%v", err)
+	}
 	if c.DBMaxConns < 2 || c.DBMaxConns > 500 {
 		return bad("DB_MAX_CONNS", "must be between 2 and 500")
 	}
@@ -148,6 +154,9 @@ func (c *Config) validate() error {
 		return bad("LOG_LEVEL", "must be debug, info, warn or error")
 	}
 	// Integration checks: add below.
+	if err := c.checkDataEncryptionKeys(); err != nil {
+		return err
+	}
 
 	// Measurement and safety checks: add below.
 	if err := c.CrisisResources.check(); err != nil {
@@ -155,6 +164,28 @@ func (c *Config) validate() error {
 	}
 
 	return nil
+}
+
+// TrustedProxyNets parses TRUSTED_PROXIES: CIDRs or single addresses of
+// the load balancers whose X-Forwarded-For header names the client.
+func (c *Config) TrustedProxyNets() ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, s := range c.TrustedProxies {
+		s = strings.TrimSpace(s)
+		if !strings.Contains(s, "/") {
+			if ip := net.ParseIP(s); ip != nil && ip.To4() != nil {
+				s += "/32"
+			} else {
+				s += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR range", s)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
 }
 
 // SlogLevel is LOG_LEVEL as a slog level.
@@ -173,7 +204,7 @@ func (c *Config) EnsureJWTSecret(log *slog.Logger) error {
 	if c.Env == Production {
 		return errors.New("config: JWT_SECRET: is required when APP_ENV=production")
 	}
-	secret, created, err := fileSecret(filepath.Join(c.DataDir, "jwt_secret"))
+	secret, created, err := fileSecret(filepath.Join(c.DataDir, "jwt_secret"), randomSecret, checkJWTSecret)
 	if err != nil {
 		return fmt.Errorf("config: JWT_SECRET: %w", err)
 	}
@@ -186,12 +217,13 @@ func (c *Config) EnsureJWTSecret(log *slog.Logger) error {
 	return nil
 }
 
-// fileSecret reads the secret at path, or creates it with 0600 permissions.
-func fileSecret(path string) (secret string, created bool, err error) {
+// fileSecret reads the secret at path, or creates it with 0600 permissions
+// from newSecret; check vets a secret read back.
+func fileSecret(path string, newSecret func() (string, error), check func(string) error) (secret string, created bool, err error) {
 	if b, err := os.ReadFile(path); err == nil {
 		s := strings.TrimSpace(string(b))
-		if len(s) < MinSecretBytes {
-			return "", false, fmt.Errorf("%s holds a secret shorter than %d characters", path, MinSecretBytes)
+		if err := check(s); err != nil {
+			return "", false, fmt.Errorf("%s holds a secret that %w", path, err)
 		}
 		return s, false, nil
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -200,11 +232,10 @@ func fileSecret(path string) (secret string, created bool, err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", false, err
 	}
-	raw := make([]byte, 48)
-	if _, err := rand.Read(raw); err != nil {
+	s, err := newSecret()
+	if err != nil {
 		return "", false, err
 	}
-	s := base64.RawURLEncoding.EncodeToString(raw)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", false, err
@@ -214,4 +245,20 @@ func fileSecret(path string) (secret string, created bool, err error) {
 		return "", false, err
 	}
 	return s, true, f.Close()
+}
+
+// randomSecret is a new JWT secret: 48 random bytes, base64url.
+func randomSecret() (string, error) {
+	raw := make([]byte, 48)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+func checkJWTSecret(s string) error {
+	if len(s) < MinSecretBytes {
+		return fmt.Errorf("is shorter than %d characters", MinSecretBytes)
+	}
+	return nil
 }

@@ -61,7 +61,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 
 func TestProductionWithSecrets(t *testing.T) {
 	c, err := config.Load([]string{"APP_ENV=production", "JWT_SECRET=" + secret, "DATABASE_URL=postgres://u@db:5432/clinic",
-		"CORS_ALLOWED_ORIGINS=https://app.example.com,http://localhost:3000"})
+		"CORS_ALLOWED_ORIGINS=https://app.example.com,http://localhost:3000", "DATA_ENCRYPTION_KEY=" + dataKey})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,18 +14,23 @@ func TestMe(t *testing.T) {
 	p := env.Patient("Robin")
 
 	var u api.User
-	env.Get("/v1/me", p.Token).Expect(t, http.StatusOK).JSON(t, &u)
+	got := env.Get("/v1/me", p.Token).Expect(t, http.StatusOK)
+	got.JSON(t, &u)
+	tag := got.ETag(t)
 	if u.DisplayName != "Robin" || u.Timezone != "UTC" || u.Version != 1 {
 		t.Fatalf("unexpected user %+v", u)
 	}
 
 	var changed api.User
-	env.Patch("/v1/me", p.Token, map[string]any{"display_name": "Robin K.", "timezone": "America/Los_Angeles"}).
-		Expect(t, http.StatusOK).JSON(t, &changed)
+	r := env.PatchIf("/v1/me", p.Token, tag, map[string]any{"display_name": "Robin K.", "timezone": "America/Los_Angeles"}).Expect(t, http.StatusOK)
+	r.JSON(t, &changed)
+	tag = r.ETag(t)
 	if changed.DisplayName != "Robin K." || changed.Timezone != "America/Los_Angeles" || changed.Version != 2 || !changed.UpdatedAt.After(u.UpdatedAt) && !changed.UpdatedAt.Equal(u.UpdatedAt) {
 		t.Fatalf("update not applied: %+v", changed)
 	}
-	env.Patch("/v1/me", p.Token, map[string]any{"timezone": "Europe/Berlin"}).Expect(t, http.StatusOK).JSON(t, &changed)
+	r = env.PatchIf("/v1/me", p.Token, tag, map[string]any{"timezone": "Europe/Berlin"}).Expect(t, http.StatusOK)
+	r.JSON(t, &changed)
+	tag = r.ETag(t)
 	if changed.DisplayName != "Robin K." || changed.Version != 3 {
 		t.Fatalf("absent fields must stay as they were: %+v", changed)
 	}
@@ -42,10 +47,11 @@ func TestMe(t *testing.T) {
 		{"read-only field", map[string]any{"role": "admin"}, "role"},
 		{"email is not editable here", map[string]any{"email": "x@example.com"}, "email"},
 		{"nothing to change", map[string]any{}, "body"},
+		{"NUL character", map[string]any{"display_name": "Ro\x00bin"}, "body"},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
-			p := env.Patch("/v1/me", p.Token, tc.body).Expect(t, http.StatusBadRequest).Problem(t)
+			p := env.PatchIf("/v1/me", p.Token, tag, tc.body).Expect(t, http.StatusBadRequest).Problem(t)
 			if !slices.Contains(p.Fields(), tc.field) {
 				t.Fatalf("problem names %v, want %q", p.Fields(), tc.field)
 			}
@@ -136,5 +142,48 @@ func TestListCliniciansPages(t *testing.T) {
 		if !slices.Contains(p.Fields(), tc.field) {
 			t.Fatalf("%s: problem names %v, want %s", tc.query, p.Fields(), tc.field)
 		}
+	}
+}
+
+// TestConditionalRequests: two devices edit one profile; the second, holding
+// a stale ETag, is refused and told the current version, and nothing of the
+// first edit is lost.
+func TestConditionalRequests(t *testing.T) {
+	env := apitest.New(t)
+	p := env.Patient("Sky")
+	path := "/v1/patients/" + p.ID.String()
+
+	first := env.Get(path, p.Token).Expect(t, http.StatusOK)
+	tag := first.ETag(t)
+	// Revalidation: an unchanged record answers 304 with no body.
+	nm := env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: p.Token, Header: http.Header{"If-None-Match": {tag}}})
+	if nm.Status != http.StatusNotModified || len(nm.Body) != 0 || nm.Header.Get("ETag") != tag {
+		t.Fatalf("If-None-Match with the current tag: %d %q", nm.Status, nm.Body)
+	}
+
+	// Device A edits; device B still holds the old tag.
+	a := env.PatchIf(path, p.Token, tag, map[string]any{"display_name": "Sky A"}).Expect(t, http.StatusOK)
+	if a.ETag(t) == tag {
+		t.Fatal("an edit must change the ETag")
+	}
+	stale := env.PatchIf(path, p.Token, tag, map[string]any{"display_name": "Sky B"}).Expect(t, http.StatusPreconditionFailed)
+	var prob struct {
+		CurrentVersion int64 `json:"current_version"`
+	}
+	stale.Problem(t)
+	stale.JSON(t, &prob)
+	if prob.CurrentVersion != 2 {
+		t.Fatalf("412 must carry the current version 2, got %d", prob.CurrentVersion)
+	}
+	// The old tag no longer revalidates.
+	env.Do(apitest.Request{Method: http.MethodGet, Path: path, Token: p.Token, Header: http.Header{"If-None-Match": {tag}}}).Expect(t, http.StatusOK)
+
+	env.Patch(path, p.Token, map[string]any{"display_name": "No tag"}).Expect(t, http.StatusPreconditionRequired).Problem(t)
+	env.PatchIf(path, p.Token, `"garbage"`, map[string]any{"display_name": "Bad tag"}).Expect(t, http.StatusPreconditionFailed).Problem(t)
+
+	var now api.Patient
+	env.Get(path, p.Token).Expect(t, http.StatusOK).JSON(t, &now)
+	if now.DisplayName != "Sky A" || now.Version != 2 {
+		t.Fatalf("device A's edit must survive intact: %+v", now)
 	}
 }

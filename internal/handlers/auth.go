@@ -43,8 +43,20 @@ func (s *Server) createAccount(ctx context.Context, email, name, password, role 
 	return u, s.Store.CreateUser(ctx, &u)
 }
 
-// Login checks the password and returns a new token pair.
+// Login checks the password and returns a new token pair. Failures are
+// throttled per account and per client address, in the database so the
+// limit holds across instances.
 func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.LoginResponseObject, error) {
+	account := "account:" + store.NormalizeEmail(req.Body.Email)
+	keys := []string{account, "address:" + clientAddress(ctx)}
+	now := store.Now()
+	until, err := s.Store.LoginLockedUntil(ctx, keys, now)
+	if err != nil {
+		return nil, err
+	}
+	if !until.IsZero() {
+		return nil, &apperr.Error{Code: apperr.TooMany, Message: "Too many failed logins; wait before trying again.", RetryAfter: until.Sub(now)}
+	}
 	u, err := s.Store.UserByEmail(ctx, req.Body.Email)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return nil, err
@@ -56,7 +68,13 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 		return nil, err
 	}
 	if !ok {
+		if err := s.Store.RecordLoginFailure(ctx, keys, now); err != nil {
+			return nil, err
+		}
 		return nil, errBadLogin
+	}
+	if err := s.Store.ResetLoginFailures(ctx, account); err != nil {
+		return nil, err
 	}
 	tokens, err := s.issueTokens(ctx, u)
 	if err != nil {

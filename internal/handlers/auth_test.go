@@ -1,8 +1,10 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/config"
 )
 
 func register(env *apitest.Env, email, password, name string) *apitest.Response {
@@ -234,4 +237,96 @@ func flip(s string) string {
 		}
 	}
 	return string(b)
+}
+
+func TestLoginThrottling(t *testing.T) {
+	env := apitest.NewWith(t, func(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1"} })
+	register(env, "max@example.com", "a-decent-passphrase", "Max").Expect(t, http.StatusCreated)
+	attempt := func(from, email, password string) *apitest.Response {
+		return env.Do(apitest.Request{Method: http.MethodPost, Path: "/v1/auth/login", Header: http.Header{"X-Forwarded-For": {from}},
+			Body: map[string]any{"email": email, "password": password}})
+	}
+
+	// Four failures, then a success, which clears the account's count...
+	for range 4 {
+		attempt("203.0.113.1", "max@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
+	}
+	attempt("203.0.113.2", "max@example.com", "a-decent-passphrase").Expect(t, http.StatusOK)
+	// ...so four more failures, from yet another address, do not lock it.
+	for range 4 {
+		attempt("203.0.113.3", "MAX@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
+	}
+	attempt("203.0.113.4", "max@example.com", "a-decent-passphrase").Expect(t, http.StatusOK)
+
+	// Five failures from different addresses lock the account, even for the
+	// right password, with a Retry-After.
+	for i := range 5 {
+		attempt(fmt.Sprintf("198.51.100.%d", i+1), "max@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
+	}
+	locked := attempt("198.51.100.99", "max@example.com", "a-decent-passphrase").Expect(t, http.StatusTooManyRequests)
+	locked.Problem(t)
+	if ra, err := strconv.Atoi(locked.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 30 {
+		t.Fatalf("Retry-After = %q, want 1-30 seconds", locked.Header.Get("Retry-After"))
+	}
+
+	// An unknown email is throttled the same way, so locking reveals nothing.
+	for range 5 {
+		attempt("192.0.2.10", "ghost@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
+	}
+	attempt("192.0.2.11", "ghost@example.com", "wrong-passphrase").Expect(t, http.StatusTooManyRequests)
+
+	// One address failing on many accounts is locked too; others are not.
+	for i := range 5 {
+		attempt("192.0.2.50", fmt.Sprintf("someone%d@example.com", i), "wrong-passphrase").Expect(t, http.StatusUnauthorized)
+	}
+	attempt("192.0.2.50", "max2@example.com", "wrong-passphrase").Expect(t, http.StatusTooManyRequests)
+	attempt("192.0.2.51", "max2@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
+}
+
+func TestPasswordChangeSignsOutEverywhere(t *testing.T) {
+	env := apitest.New(t)
+	phone := tokens(t, register(env, "ren@example.com", "a-decent-passphrase", "Ren").Expect(t, http.StatusCreated))
+	tablet := tokens(t, login(env, "ren@example.com", "a-decent-passphrase").Expect(t, http.StatusOK))
+	change := func(body any) *apitest.Response {
+		return env.Post("/v1/me/password", phone.AccessToken, body)
+	}
+
+	p := change(map[string]any{"current_password": "not-my-password", "new_password": "harbour-light-at-dusk"}).Expect(t, http.StatusBadRequest).Problem(t)
+	if !slices.Contains(p.Fields(), "current_password") {
+		t.Fatalf("problem names %v", p.Fields())
+	}
+	p = change(map[string]any{"current_password": "a-decent-passphrase", "new_password": "qwertyuiop"}).Expect(t, http.StatusBadRequest).Problem(t)
+	if !slices.Contains(p.Fields(), "new_password") {
+		t.Fatalf("problem names %v", p.Fields())
+	}
+	// Refused changes changed nothing: the old refresh tokens still work.
+	phone = tokens(t, env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": phone.RefreshToken}).Expect(t, http.StatusOK))
+
+	change(map[string]any{"current_password": "a-decent-passphrase", "new_password": "harbour-light-at-dusk"}).Expect(t, http.StatusNoContent)
+	for _, rt := range []string{phone.RefreshToken, tablet.RefreshToken} {
+		env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": rt}).Expect(t, http.StatusUnauthorized)
+	}
+	login(env, "ren@example.com", "a-decent-passphrase").Expect(t, http.StatusUnauthorized)
+	login(env, "ren@example.com", "harbour-light-at-dusk").Expect(t, http.StatusOK)
+	env.Post("/v1/me/password", "", map[string]any{"current_password": "x", "new_password": "harbour-light-at-dusk"}).Expect(t, http.StatusUnauthorized)
+}
+
+func TestAdminResetsPassword(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	patient := tokens(t, register(env, "ida@example.com", "a-decent-passphrase", "Ida").Expect(t, http.StatusCreated))
+	nurse := env.Clinician("Nurse", "nurse")
+	path := "/v1/users/" + patient.User.ID.String() + "/password"
+	body := map[string]any{"new_password": "a-temporary-passphrase-42"}
+
+	env.Post(path, patient.AccessToken, body).Expect(t, http.StatusForbidden)
+	env.Post(path, nurse.Token, body).Expect(t, http.StatusForbidden)
+	env.Post(path, "", body).Expect(t, http.StatusUnauthorized)
+	env.Post("/v1/users/"+admin.ID.String()+"/password", admin.Token, body).Expect(t, http.StatusForbidden)
+	env.Post("/v1/users/0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f/password", admin.Token, body).Expect(t, http.StatusNotFound)
+
+	env.Post(path, admin.Token, body).Expect(t, http.StatusNoContent)
+	env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": patient.RefreshToken}).Expect(t, http.StatusUnauthorized)
+	login(env, "ida@example.com", "a-temporary-passphrase-42").Expect(t, http.StatusOK)
+	env.Post("/v1/users/"+nurse.ID.String()+"/password", admin.Token, body).Expect(t, http.StatusNoContent)
 }

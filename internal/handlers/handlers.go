@@ -6,6 +6,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -29,8 +30,13 @@ type Deps struct {
 	CORSAllowedOrigins []string
 	// RequestTimeout bounds the work of one request.
 	RequestTimeout time.Duration
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	TrustedProxies []*net.IPNet
 
 	// Integration dependencies: add below.
+
+	// Integration keeps the journal, activities and goals, sealed at rest.
+	Integration *store.Integration
 
 	// Measurement and safety dependencies: add below.
 
@@ -38,6 +44,11 @@ type Deps struct {
 	// safety alert.
 	CrisisResources config.CrisisResources
 }
+
+// clockSkew is how far ahead of the server's clock a time recorded "now" on
+// a phone or a clinic's tablet may be: device clocks drift, and a walk that
+// just ended must not be refused for it.
+const clockSkew = 5 * time.Minute
 
 // Server implements the generated strict server interface.
 type Server struct {

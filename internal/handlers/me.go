@@ -10,7 +10,7 @@ import (
 )
 
 // GetMe returns the signed-in user.
-func (s *Server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMeResponseObject, error) {
+func (s *Server) GetMe(ctx context.Context, req api.GetMeRequestObject) (api.GetMeResponseObject, error) {
 	id, err := caller(ctx)
 	if err != nil {
 		return nil, err
@@ -19,7 +19,11 @@ func (s *Server) GetMe(ctx context.Context, _ api.GetMeRequestObject) (api.GetMe
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMe200JSONResponse(toUser(u)), nil
+	tag := ETag(u.ID, u.Version)
+	if notModified(req.Params.IfNoneMatch, tag) {
+		return api.GetMe304Response{Headers: api.NotModifiedResponseHeaders{ETag: &tag}}, nil
+	}
+	return api.GetMe200JSONResponse{Body: toUser(u), Headers: api.GetMe200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // UpdateMe changes the signed-in user's display name or timezone.
@@ -33,11 +37,12 @@ func (s *Server) UpdateMe(ctx context.Context, req api.UpdateMeRequestObject) (a
 			return nil, err
 		}
 	}
-	u, err := s.Store.UpdateUser(ctx, id.UserID, store.UserChanges{DisplayName: req.Body.DisplayName, Timezone: req.Body.Timezone})
+	u, err := s.Store.UpdateUser(ctx, id.UserID, expectedVersion(ctx), store.UserChanges{DisplayName: req.Body.DisplayName, Timezone: req.Body.Timezone})
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdateMe200JSONResponse(toUser(u)), nil
+	tag := ETag(u.ID, u.Version)
+	return api.UpdateMe200JSONResponse{Body: toUser(u), Headers: api.UpdateMe200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // checkTimezone accepts IANA zone names only; "Local" and "" would silently

@@ -188,8 +188,8 @@ func TestAssessmentScoringAtBandBoundaries(t *testing.T) {
 func TestAssessmentRejectsInvalidInput(t *testing.T) {
 	env := apitest.New(t)
 	c := newClinic(t, env)
-	own := seedSessions(t, env, c.patient.ID, c.clinician.ID, "active", "scheduled")
-	others := seedSessions(t, env, c.otherPatient.ID, c.clinician.ID, "active", "scheduled")
+	own := seedSessions(t, env, c.patient.ID, c.clinician.ID, models.PlanStatusActive, models.SessionStatusScheduled)
+	others := seedSessions(t, env, c.otherPatient.ID, c.clinician.ID, models.PlanStatusActive, models.SessionStatusScheduled)
 	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 
 	for _, tc := range []struct {

@@ -54,6 +54,10 @@ func NewSpecRouter(doc *openapi3.T) (routers.Router, error) {
 	return gorillamux.NewRouter(&clone)
 }
 
+// routeKey is where the contract middleware leaves the matched spec route
+// for the middleware after it.
+const routeKey = "spec.route"
+
 // contractMiddleware holds every request to the contract before a handler sees
 // it: the path and method must be an operation, the caller must satisfy its
 // security and x-roles, and parameters and body must match their schemas.
@@ -72,6 +76,10 @@ func (m *contractMiddleware) handle(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return echo.ErrNotFound
 		}
+		if strings.Contains(req.URL.RawQuery, "%00") {
+			return apperr.Field("query", "must not contain the NUL character")
+		}
+		c.Set(routeKey, route)
 		op := route.Operation
 		if requiresAuth(route) {
 			id, err := m.authenticate(req)
@@ -166,8 +174,32 @@ func checkBody(req *http.Request, body *openapi3.RequestBody) error {
 		}
 		return apperr.New(apperr.Invalid, "The request body could not be read.")
 	}
+	if hasNUL(data) {
+		// PostgreSQL text cannot hold NUL, and no clinic text needs it.
+		return apperr.Field("body", "must not contain the NUL character (\\u0000)")
+	}
 	req.Body = io.NopCloser(bytes.NewReader(data))
 	return nil
+}
+
+// hasNUL reports whether a JSON document holds a NUL character, written as
+// the escape \u0000 (an escaped backslash before "u0000" does not count).
+func hasNUL(data []byte) bool {
+	for i := 0; ; {
+		j := bytes.Index(data[i:], []byte(`u0000`))
+		if j < 0 {
+			return bytes.IndexByte(data, 0) >= 0
+		}
+		at := i + j
+		slashes := 0
+		for k := at - 1; k >= 0 && data[k] == '\\'; k-- {
+			slashes++
+		}
+		if slashes%2 == 1 {
+			return true
+		}
+		i = at + 1
+	}
 }
 
 // validationError turns the validator's findings into a 400 listing each

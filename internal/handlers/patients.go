@@ -42,7 +42,11 @@ func (s *Server) GetPatient(ctx context.Context, req api.GetPatientRequestObject
 	if err != nil {
 		return nil, err
 	}
-	return api.GetPatient200JSONResponse(toPatient(u)), nil
+	tag := ETag(u.ID, u.Version)
+	if notModified(req.Params.IfNoneMatch, tag) {
+		return api.GetPatient304Response{Headers: api.NotModifiedResponseHeaders{ETag: &tag}}, nil
+	}
+	return api.GetPatient200JSONResponse{Body: toPatient(u), Headers: api.GetPatient200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // UpdatePatient lets a patient edit their own profile.
@@ -74,11 +78,12 @@ func (s *Server) UpdatePatient(ctx context.Context, req api.UpdatePatientRequest
 			ch.EmergencyContact.Value = &store.EmergencyContact{Name: ec.Name, Phone: ec.Phone, Relationship: ec.Relationship}
 		}
 	}
-	u, err := s.Store.UpdateUser(ctx, req.PatientID, ch)
+	u, err := s.Store.UpdateUser(ctx, req.PatientID, expectedVersion(ctx), ch)
 	if err != nil {
 		return nil, err
 	}
-	return api.UpdatePatient200JSONResponse(toPatient(u)), nil
+	tag := ETag(u.ID, u.Version)
+	return api.UpdatePatient200JSONResponse{Body: toPatient(u), Headers: api.UpdatePatient200ResponseHeaders{ETag: &tag}}, nil
 }
 
 // ListCareTeam lists the clinicians on a patient's care team.

@@ -76,29 +76,35 @@ func TestPatientEditsOwnProfile(t *testing.T) {
 	contact := map[string]any{"name": "Jordan Lee", "phone": "+1 310 555 0100", "relationship": "partner"}
 
 	var p api.Patient
-	env.Patch(path, c.patient.Token, map[string]any{"date_of_birth": "1988-04-12", "emergency_contact": contact, "timezone": "America/Denver"}).
-		Expect(t, http.StatusOK).JSON(t, &p)
+	tag := env.Get(path, c.patient.Token).Expect(t, http.StatusOK).ETag(t)
+	r := env.PatchIf(path, c.patient.Token, tag, map[string]any{"date_of_birth": "1988-04-12", "emergency_contact": contact, "timezone": "America/Denver"}).
+		Expect(t, http.StatusOK)
+	r.JSON(t, &p)
+	tag = r.ETag(t)
 	if p.DateOfBirth == nil || p.DateOfBirth.String() != "1988-04-12" || p.EmergencyContact == nil || p.EmergencyContact.Name != "Jordan Lee" || p.Timezone != "America/Denver" || p.Version != 2 {
 		t.Fatalf("profile not updated: %+v", p)
 	}
 	p = api.Patient{} // decode afresh: omitted fields must not linger
-	env.Patch(path, c.patient.Token, map[string]any{"emergency_contact": nil}).Expect(t, http.StatusOK).JSON(t, &p)
+	r = env.PatchIf(path, c.patient.Token, tag, map[string]any{"emergency_contact": nil}).Expect(t, http.StatusOK)
+	r.JSON(t, &p)
+	tag = r.ETag(t)
 	if p.EmergencyContact != nil || p.DateOfBirth == nil {
 		t.Fatalf("null must clear only that field: %+v", p)
 	}
 
-	env.Patch(path, c.clinician.Token, map[string]any{"display_name": "X"}).Expect(t, http.StatusForbidden).Problem(t)
-	env.Patch(path, c.admin.Token, map[string]any{"display_name": "X"}).Expect(t, http.StatusForbidden).Problem(t)
-	env.Patch(path, c.otherPatient.Token, map[string]any{"display_name": "X"}).Expect(t, http.StatusNotFound).Problem(t)
-	env.Patch(path, c.outsider.Token, map[string]any{"display_name": "X"}).Expect(t, http.StatusNotFound).Problem(t)
-	env.Patch(path, "", map[string]any{"display_name": "X"}).Expect(t, http.StatusUnauthorized).Problem(t)
+	env.PatchIf(path, c.clinician.Token, tag, map[string]any{"display_name": "X"}).Expect(t, http.StatusForbidden).Problem(t)
+	env.PatchIf(path, c.admin.Token, tag, map[string]any{"display_name": "X"}).Expect(t, http.StatusForbidden).Problem(t)
+	env.PatchIf(path, c.otherPatient.Token, tag, map[string]any{"display_name": "X"}).Expect(t, http.StatusNotFound).Problem(t)
+	env.PatchIf(path, c.outsider.Token, tag, map[string]any{"display_name": "X"}).Expect(t, http.StatusNotFound).Problem(t)
+	env.PatchIf(path, "", tag, map[string]any{"display_name": "X"}).Expect(t, http.StatusUnauthorized).Problem(t)
 	for body, field := range map[string]string{
 		`{"date_of_birth":"2999-01-01"}`:                                          "date_of_birth",
 		`{"date_of_birth":"12/04/1988"}`:                                          "date_of_birth",
 		`{"emergency_contact":{"name":"J"}}`:                                      "emergency_contact.phone",
 		`{"emergency_contact":{"name":"J","phone":"call me","relationship":"x"}}`: "emergency_contact.phone",
 	} {
-		pr := env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: c.patient.Token, Body: body}).Expect(t, http.StatusBadRequest).Problem(t)
+		pr := env.Do(apitest.Request{Method: http.MethodPatch, Path: path, Token: c.patient.Token, Body: body, Header: http.Header{"If-Match": {tag}}}).
+			Expect(t, http.StatusBadRequest).Problem(t)
 		if !slices.Contains(pr.Fields(), field) {
 			t.Errorf("%s: problem names %v, want %s", body, pr.Fields(), field)
 		}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -32,6 +34,9 @@ var problemKinds = map[apperr.Code]problemKind{
 	apperr.UnsupportedType: {http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
 	apperr.Unprocessable:   {http.StatusUnprocessableEntity, "unprocessable", "Unprocessable request"},
 	apperr.Unavailable:     {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
+	apperr.Stale:           {http.StatusPreconditionFailed, "stale-version", "Precondition failed"},
+	apperr.NeedsIfMatch:    {http.StatusPreconditionRequired, "if-match-required", "Precondition required"},
+	apperr.TooMany:         {http.StatusTooManyRequests, "too-many-requests", "Too many requests"},
 	apperr.Internal:        {http.StatusInternalServerError, "internal", "Internal server error"},
 }
 
@@ -65,6 +70,10 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		h := c.Response().Header()
 		if status == http.StatusUnauthorized {
 			h.Set(echo.HeaderWWWAuthenticate, wwwAuthenticate(err))
+		}
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+			h.Set(echo.HeaderRetryAfter, strconv.Itoa(int(math.Ceil(ae.RetryAfter.Seconds()))))
 		}
 		h.Set(echo.HeaderContentType, "application/problem+json")
 		h.Set(echo.HeaderCacheControl, "no-store")
@@ -102,6 +111,9 @@ func toProblem(err error) (int, api.Problem) {
 	p := api.Problem{Type: problemTypePrefix + kind.slug, Title: kind.title, Status: kind.status}
 	if ae.Code != apperr.Internal && ae.Message != "" {
 		p.Detail = ptr(ae.Message)
+	}
+	if ae.CurrentVersion > 0 {
+		p.CurrentVersion = &ae.CurrentVersion
 	}
 	if len(ae.Fields) > 0 {
 		fields := make([]api.FieldError, len(ae.Fields))

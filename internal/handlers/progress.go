@@ -31,7 +31,7 @@ func (s *Server) GetPatientProgress(ctx context.Context, req api.GetPatientProgr
 	if err != nil {
 		return nil, err
 	}
-	out := api.Progress{
+	out := api.PatientProgress{
 		PatientID:   req.PatientID,
 		GeneratedAt: now,
 		Sessions:    api.SessionCounts{Completed: figures.SessionsCompleted, Planned: figures.SessionsPlanned},

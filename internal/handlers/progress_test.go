@@ -21,9 +21,9 @@ import (
 
 const day = 24 * time.Hour
 
-func progress(t *testing.T, env *apitest.Env, who apitest.User, patient uuid.UUID) api.Progress {
+func progress(t *testing.T, env *apitest.Env, who apitest.User, patient uuid.UUID) api.PatientProgress {
 	t.Helper()
-	var p api.Progress
+	var p api.PatientProgress
 	env.Get("/v1/patients/"+patient.String()+"/progress", who.Token).Expect(t, http.StatusOK).JSON(t, &p)
 	return p
 }
@@ -47,9 +47,10 @@ func TestProgressWorkedExample(t *testing.T) {
 	// Sessions: an active plan with 3 completed, 1 missed, 1 scheduled and
 	// 1 cancelled; a cancelled plan with 1 completed before it was stopped
 	// and 1 it cancelled. Completed 4; planned 3+1+1 + 1 = 6.
-	seedSessions(t, env, c.patient.ID, c.clinician.ID, "active", "completed", "completed", "completed", "no_show", "scheduled", "cancelled")
-	seedSessions(t, env, c.patient.ID, c.clinician.ID, "cancelled", "completed", "cancelled")
-	seedSessions(t, env, c.otherPatient.ID, c.clinician.ID, "active", "completed", "completed")
+	seedSessions(t, env, c.patient.ID, c.clinician.ID, models.PlanStatusActive, models.SessionStatusCompleted, models.SessionStatusCompleted,
+		models.SessionStatusCompleted, models.SessionStatusNoShow, models.SessionStatusScheduled, models.SessionStatusCancelled)
+	seedSessions(t, env, c.patient.ID, c.clinician.ID, models.PlanStatusCancelled, models.SessionStatusCompleted, models.SessionStatusCancelled)
+	seedSessions(t, env, c.otherPatient.ID, c.clinician.ID, models.PlanStatusActive, models.SessionStatusCompleted, models.SessionStatusCompleted)
 
 	// PHQ-9 recorded out of order: the baseline is the first taken, not
 	// the first recorded. 20 -> 14 -> 9: -11 points, -55%, a response, not
@@ -230,7 +231,7 @@ func TestProgressQueriesStayConstant(t *testing.T) {
 	c := newClinic(t, env)
 	assess(t, env, c.patient, phq9(12, 0))
 	checkIn(t, env, c.patient, map[string]any{"mood": 5})
-	seedSessions(t, env, c.patient.ID, c.clinician.ID, "active", "completed")
+	seedSessions(t, env, c.patient.ID, c.clinician.ID, models.PlanStatusActive, models.SessionStatusCompleted)
 
 	n := countQueries(t, env.App.DB)
 	measure := func(who apitest.User) int64 {
@@ -261,7 +262,9 @@ func TestProgressQueriesStayConstant(t *testing.T) {
 	if err := db.CreateInBatches(ms, 50).Error; err != nil {
 		t.Fatal(err)
 	}
-	seedSessions(t, env, c.patient.ID, c.clinician.ID, "active", slices.Repeat([]string{"completed"}, 20)...)
+	// A patient has one active plan at a time: the long history is an
+	// earlier, completed course.
+	seedSessions(t, env, c.patient.ID, c.clinician.ID, models.PlanStatusCompleted, slices.Repeat([]string{models.SessionStatusCompleted}, 20)...)
 
 	large := map[string]int64{"patient": measure(c.patient), "clinician": measure(c.clinician), "admin": measure(c.admin)}
 	for who, q := range small {

@@ -35,8 +35,17 @@ func New(deps Deps) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(deps.Log)
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(deps.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range deps.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 	e.Use(
 		requestID,
+		withClientAddress,
 		middleware.RecoverWithConfig(middleware.RecoverConfig{
 			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 				deps.Log.ErrorContext(c.Request().Context(), "panic", "error", err.Error(), "stack", string(stack),
@@ -61,12 +70,32 @@ func New(deps Deps) (*echo.Echo, error) {
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
 		middleware.ContextTimeout(deps.RequestTimeout),
 		contract.handle,
+		conditional,
 	)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
 	return e, nil
 }
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+type clientAddressKey struct{}
+
+// clientAddress is the caller's network address, as Echo's IP extractor
+// finds it (X-Forwarded-For only from TRUSTED_PROXIES).
+func clientAddress(ctx context.Context) string {
+	a, _ := ctx.Value(clientAddressKey{}).(string)
+	return a
+}
+
+// withClientAddress puts the caller's address where strict handlers, which
+// see only the request context, can read it.
+func withClientAddress(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), clientAddressKey{}, c.RealIP())))
+		return next(c)
+	}
+}
 
 // requestID echoes a client's X-Request-ID when it is safe to log, and
 // makes one otherwise.

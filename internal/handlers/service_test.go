@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/config"
 )
 
 // TestRoutesMatchSpec fails when Echo serves a route the spec does not
@@ -92,4 +93,35 @@ func TestResponsesAreNotCached(t *testing.T) {
 			t.Errorf("%s = %q, want %q", h, got, want)
 		}
 	}
+}
+
+func TestCORS(t *testing.T) {
+	env := apitest.NewWith(t, func(c *config.Config) { c.CORSAllowedOrigins = []string{"https://app.clinic.example"} })
+	preflight := func(origin string) *apitest.Response {
+		return env.Do(apitest.Request{Method: http.MethodOptions, Path: "/v1/me", Header: http.Header{
+			"Origin": {origin}, "Access-Control-Request-Method": {"PATCH"}, "Access-Control-Request-Headers": {"authorization,content-type"},
+		}})
+	}
+	ok := preflight("https://app.clinic.example")
+	if ok.Status != http.StatusNoContent || ok.Header.Get("Access-Control-Allow-Origin") != "https://app.clinic.example" {
+		t.Fatalf("allowed origin: %d %v", ok.Status, ok.Header)
+	}
+	if got := preflight("https://evil.example").Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Fatalf("a foreign origin was allowed: %q", got)
+	}
+	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/healthz", Header: http.Header{"Origin": {"https://app.clinic.example"}}})
+	if r.Header.Get("Access-Control-Allow-Origin") != "https://app.clinic.example" {
+		t.Fatal("simple requests from the allowed origin must carry Access-Control-Allow-Origin")
+	}
+}
+
+func TestNULIsRefusedEverywhere(t *testing.T) {
+	env := apitest.New(t)
+	admin := env.Admin()
+	env.Get("/v1/patients?q=a%00b", admin.Token).Expect(t, http.StatusBadRequest).Problem(t)
+	// An escaped backslash before u0000 is ordinary text.
+	p := env.Patient("P")
+	tag := env.Get("/v1/me", p.Token).Expect(t, http.StatusOK).ETag(t)
+	env.Do(apitest.Request{Method: http.MethodPatch, Path: "/v1/me", Token: p.Token, Body: `{"display_name":"back\\u0000slash"}`,
+		Header: http.Header{"If-Match": {tag}}}).Expect(t, http.StatusOK)
 }

@@ -68,10 +68,12 @@ func (m CareTeamMember) PageKey() (time.Time, uuid.UUID) { return m.CreatedAt, m
 func All() []any {
 	return []any{
 		&User{}, &RefreshToken{}, &CareTeamMember{},
-		&TreatmentPlan{}, &TreatmentSession{},
+		&TreatmentPlan{}, &TreatmentSession{}, &LoginFailure{},
 		// Clinical care models: add below.
+		&CandidacyEvaluation{}, &VitalSign{},
 
 		// Integration models: add below.
+		&JournalEntry{}, &Activity{}, &Goal{}, &GoalCheckIn{},
 
 		// Measurement and safety models: add below.
 		&Assessment{}, &SafetyAlert{}, &MoodCheckIn{},

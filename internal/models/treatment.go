@@ -30,6 +30,11 @@ type TreatmentPlan struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	Version           int64
+	// EvaluationID is the eligible evaluation the plan was made on.
+	EvaluationID *uuid.UUID
+	// Timezone is the patient's timezone when the plan was made: the one its
+	// sessions were scheduled in and PreferredTime is read in.
+	Timezone string
 }
 
 // PageKey is the plan's position in lists.

@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/ketacare/api/internal/apperr"
 )
@@ -65,4 +67,46 @@ func found(err error, what string) error {
 		return notFound(what)
 	}
 	return translate(err, "")
+}
+
+// updateVersioned applies set to the row of model's table with the id,
+// adding one to its version. With expected > 0 the row must still be at that
+// version: otherwise nothing changes and the error is Stale, carrying the
+// current version. A missing row is NotFound (what names it).
+func (s *Store) updateVersioned(ctx context.Context, model any, what string, id uuid.UUID, expected int64, set map[string]any) error {
+	set["version"] = gorm.Expr("version + 1")
+	if _, ok := set["updated_at"]; !ok {
+		set["updated_at"] = Now()
+	}
+	q := s.conn(ctx).Model(model).Where("id = ?", id)
+	if expected > 0 {
+		q = q.Where("version = ?", expected)
+	}
+	res := q.Updates(set)
+	if res.Error != nil {
+		return translate(res.Error, "")
+	}
+	if res.RowsAffected > 0 {
+		return nil
+	}
+	var current int64
+	err := s.conn(ctx).Model(model).Where("id = ?", id).Select("version").Scan(&current).Error
+	if err != nil {
+		return translate(err, "")
+	}
+	if current == 0 {
+		return notFound(what)
+	}
+	return &apperr.Error{Code: apperr.Stale, Message: "The " + what + " was changed since the version in If-Match; nothing was changed. Fetch it again.", CurrentVersion: current}
+}
+
+// forUpdate makes tx's next read lock the rows it returns until the
+// transaction ends, so that a check and the write that depends on it see the
+// same row. SQLite has no row locks and needs none: its transactions take the
+// write lock when they begin (_txlock=immediate), which serialises writers.
+func forUpdate(tx *gorm.DB) *gorm.DB {
+	if Dialect(tx) == Postgres {
+		return tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
+	return tx
 }

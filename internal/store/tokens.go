@@ -97,3 +97,20 @@ func (s *Store) revokeFamily(ctx context.Context, family uuid.UUID, at time.Time
 		Update("revoked_at", at).Error
 	return translate(err, "")
 }
+
+// SetPassword stores a new password hash for the user and revokes every
+// refresh token of theirs in the same transaction, so no device stays
+// signed in with the old password.
+func (s *Store) SetPassword(ctx context.Context, userID uuid.UUID, hash string) error {
+	now := Now()
+	return translate(s.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&models.User{}).Where("id = ?", userID).Updates(map[string]any{"password_hash": hash, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return notFound("user")
+		}
+		return tx.Model(&models.RefreshToken{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", now).Error
+	}), "")
+}

@@ -61,8 +61,9 @@ type Change[T any] struct{ Value *T }
 type EmergencyContact struct{ Name, Phone, Relationship string }
 
 // UpdateUser applies the changes to the user, bumping its version, and
-// returns the user as stored.
-func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, ch UserChanges) (models.User, error) {
+// returns the user as stored. With expected > 0 it changes nothing unless
+// the stored version is expected.
+func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, expected int64, ch UserChanges) (models.User, error) {
 	set := map[string]any{"updated_at": Now(), "version": gorm.Expr("version + 1")}
 	if ch.DisplayName != nil {
 		set["display_name"] = *ch.DisplayName
@@ -79,12 +80,8 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, ch UserChanges) (m
 			set["emergency_contact_name"], set["emergency_contact_phone"], set["emergency_contact_relationship"] = ec.Value.Name, ec.Value.Phone, ec.Value.Relationship
 		}
 	}
-	res := s.conn(ctx).Model(&models.User{}).Where("id = ?", id).Updates(set)
-	if res.Error != nil {
-		return models.User{}, translate(res.Error, "")
-	}
-	if res.RowsAffected == 0 {
-		return models.User{}, notFound("user")
+	if err := s.updateVersioned(ctx, &models.User{}, "user", id, expected, set); err != nil {
+		return models.User{}, err
 	}
 	return s.UserByID(ctx, id)
 }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ketacare/api/internal/apitest"
+)
+
+// TestBinary builds the real binary, starts it as the README says, walks the
+// README's curl flow over HTTP, then stops it with SIGTERM and expects a
+// clean exit.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "api")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	addr := freeAddr(t)
+	env := append(os.Environ(), "HTTP_ADDR="+addr, "DATA_DIR="+filepath.Join(dir, "data"),
+		"ADMIN_EMAIL=admin@clinic.example", "ADMIN_PASSWORD=change-me-admin-passphrase", "JWT_SECRET=", "DATABASE_URL=")
+	if url := apitest.FreshPostgres(t); url != "" {
+		env = append(env, "DATABASE_URL="+url)
+	}
+	var logs bytes.Buffer
+	cmd := exec.Command(bin)
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+		}
+	})
+
+	base := "http://" + addr
+	waitReady(t, base+"/readyz", exited, &logs)
+
+	tokens := call(t, "POST", base+"/v1/auth/register", "", `{"email":"alex@example.com","password":"tide-pool-lantern","display_name":"Alex"}`, 201)
+	login := call(t, "POST", base+"/v1/auth/login", "", `{"email":"alex@example.com","password":"tide-pool-lantern"}`, 200)
+	call(t, "GET", base+"/v1/me", login["access_token"].(string), "", 200)
+	refreshed := call(t, "POST", base+"/v1/auth/refresh", "", fmt.Sprintf(`{"refresh_token":%q}`, tokens["refresh_token"]), 200)
+	call(t, "GET", base+"/v1/me", refreshed["access_token"].(string), "", 200)
+	admin := call(t, "POST", base+"/v1/auth/login", "", `{"email":"admin@clinic.example","password":"change-me-admin-passphrase"}`, 200)
+	call(t, "POST", base+"/v1/clinicians", admin["access_token"].(string),
+		`{"email":"dr.rivera@clinic.example","display_name":"Dr. Sam Rivera","profession":"psychiatrist","password":"a-long-initial-passphrase"}`, 201)
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("still running 30s after SIGTERM\n%s", logs.String())
+	}
+	out := logs.String()
+	for _, want := range []string{`"msg":"stopped"`, `"route":"/v1/auth/login"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs lack %s", want)
+		}
+	}
+	for _, secret := range []string{"tide-pool-lantern", "alex@example.com", "change-me-admin-passphrase"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("logs contain %q", secret)
+		}
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitReady(t *testing.T, url string, exited chan error, logs *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			t.Fatalf("the server exited: %v\n%s", err, logs.String())
+		default:
+		}
+		if res, err := http.Get(url); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("not ready after 30s\n%s", logs.String())
+}
+
+func call(t *testing.T, method, url, token, body string, want int) map[string]any {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	if res.StatusCode != want {
+		t.Fatalf("%s %s: %d, want %d: %v", method, url, res.StatusCode, want, out)
+	}
+	return out
+}

@@ -1,0 +1,29 @@
+package apitest
+
+import (
+	"context"
+	"net/http/httptest"
+
+	"github.com/ketacare/api/internal/app"
+	"github.com/ketacare/api/internal/config"
+)
+
+// Reboot starts a second service on e's database and data folder, with the
+// settings e started with changed by change, as an operator restarting the
+// service with new settings would. Tokens e signed stay valid unless change
+// replaces the JWT secret. Both services run until the test ends.
+func (e *Env) Reboot(change func(*config.Config)) *Env {
+	e.T.Helper()
+	cfg := e.App.Config
+	change(&cfg)
+	a, err := app.New(context.Background(), cfg, quietLogger())
+	if err != nil {
+		e.T.Fatalf("reboot service: %v", err)
+	}
+	srv := httptest.NewServer(a.Echo)
+	e.T.Cleanup(func() {
+		srv.Close()
+		a.Close()
+	})
+	return &Env{T: e.T, App: a, Server: srv, doc: e.doc, router: e.router}
+}

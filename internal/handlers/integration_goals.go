@@ -1,0 +1,194 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/ketacare/api/internal/api"
+	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/store"
+)
+
+// CreateGoal sets a goal for the signed-in patient (patients only, by
+// x-roles).
+func (s *Server) CreateGoal(ctx context.Context, req api.CreateGoalRequestObject) (api.CreateGoalResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	if err := s.checkSourceEntry(ctx, id.UserID, b.SourceJournalEntryID); err != nil {
+		return nil, err
+	}
+	g := store.Goal{
+		PatientID: id.UserID, Title: b.Title, Why: b.Why, SourceJournalEntryID: b.SourceJournalEntryID,
+		Category: string(b.Category), FirstStep: b.FirstStep, Status: models.GoalActive,
+	}
+	if b.Status != nil {
+		g.Status = string(*b.Status)
+	}
+	if b.TargetDate != nil {
+		g.TargetDate = &b.TargetDate.Time
+	}
+	g, err = s.Integration.CreateGoal(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateGoal201JSONResponse(toGoal(g)), nil
+}
+
+// ListGoals lists the signed-in patient's goals.
+func (s *Server) ListGoals(ctx context.Context, req api.ListGoalsRequestObject) (api.ListGoalsResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := req.Params
+	items, next, err := s.listGoals(ctx, store.GoalFilter{PatientID: id.UserID}, p.Status, page(p.Limit, p.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return api.ListGoals200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+}
+
+// GetGoal returns one of the signed-in patient's goals.
+func (s *Server) GetGoal(ctx context.Context, req api.GetGoalRequestObject) (api.GetGoalResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g, err := s.Integration.GoalOf(ctx, id.UserID, req.GoalID)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetGoal200JSONResponse(toGoal(g)), nil
+}
+
+// UpdateGoal edits one of the signed-in patient's goals.
+func (s *Server) UpdateGoal(ctx context.Context, req api.UpdateGoalRequestObject) (api.UpdateGoalResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	if err := s.checkSourceEntry(ctx, id.UserID, valueOf(b.SourceJournalEntryID)); err != nil {
+		return nil, err
+	}
+	g, err := s.Integration.UpdateGoal(ctx, id.UserID, req.GoalID, func(g *store.Goal) {
+		set(&g.Title, b.Title)
+		setNullable(&g.Why, b.Why)
+		setNullable(&g.SourceJournalEntryID, b.SourceJournalEntryID)
+		setNullable(&g.FirstStep, b.FirstStep)
+		if b.TargetDate.IsSpecified() {
+			g.TargetDate = nil
+			if d := valueOf(b.TargetDate); d != nil {
+				g.TargetDate = &d.Time
+			}
+		}
+		if b.Category != nil {
+			g.Category = string(*b.Category)
+		}
+		if b.Status != nil {
+			g.Status = string(*b.Status)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateGoal200JSONResponse(toGoal(g)), nil
+}
+
+// DeleteGoal erases one of the signed-in patient's goals and its check-ins.
+func (s *Server) DeleteGoal(ctx context.Context, req api.DeleteGoalRequestObject) (api.DeleteGoalResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Integration.DeleteGoal(ctx, id.UserID, req.GoalID); err != nil {
+		return nil, err
+	}
+	return api.DeleteGoal204Response{}, nil
+}
+
+// CreateGoalCheckIn records progress on one of the signed-in patient's
+// goals.
+func (s *Server) CreateGoalCheckIn(ctx context.Context, req api.CreateGoalCheckInRequestObject) (api.CreateGoalCheckInResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.Integration.CreateGoalCheckIn(ctx, id.UserID, req.GoalID, store.GoalCheckIn{Progress: req.Body.Progress, Note: req.Body.Note})
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateGoalCheckIn201JSONResponse(toGoalCheckIn(c)), nil
+}
+
+// ListGoalCheckIns lists the check-ins on one of the signed-in patient's
+// goals.
+func (s *Server) ListGoalCheckIns(ctx context.Context, req api.ListGoalCheckInsRequestObject) (api.ListGoalCheckInsResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	checkIns, next, err := s.Integration.ListGoalCheckIns(ctx, id.UserID, req.GoalID, page(req.Params.Limit, req.Params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return api.ListGoalCheckIns200JSONResponse{Items: convertAll(checkIns, toGoalCheckIn), NextCursor: nextCursor(next)}, nil
+}
+
+// ListPatientGoals lists a patient's goals for their care team, read only.
+func (s *Server) ListPatientGoals(ctx context.Context, req api.ListPatientGoalsRequestObject) (api.ListPatientGoalsResponseObject, error) {
+	if _, err := s.patientReader(ctx, req.PatientID); err != nil {
+		return nil, err
+	}
+	p := req.Params
+	items, next, err := s.listGoals(ctx, store.GoalFilter{PatientID: req.PatientID, CareTeamView: true}, p.Status, page(p.Limit, p.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return api.ListPatientGoals200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+}
+
+// ListPatientGoalCheckIns lists the check-ins on a patient's goal for their
+// care team.
+func (s *Server) ListPatientGoalCheckIns(ctx context.Context, req api.ListPatientGoalCheckInsRequestObject) (api.ListPatientGoalCheckInsResponseObject, error) {
+	if _, err := s.patientReader(ctx, req.PatientID); err != nil {
+		return nil, err
+	}
+	checkIns, next, err := s.Integration.ListGoalCheckIns(ctx, req.PatientID, req.GoalID, page(req.Params.Limit, req.Params.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return api.ListPatientGoalCheckIns200JSONResponse{Items: convertAll(checkIns, toGoalCheckIn), NextCursor: nextCursor(next)}, nil
+}
+
+func (s *Server) listGoals(ctx context.Context, f store.GoalFilter, status *api.GoalStatus, p store.Page) ([]api.Goal, *string, error) {
+	if status != nil {
+		st := string(*status)
+		f.Status = &st
+	}
+	goals, next, err := s.Integration.ListGoals(ctx, f, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return convertAll(goals, toGoal), next, nil
+}
+
+// checkSourceEntry accepts only one of the patient's own journal entries
+// as the source of a goal.
+func (s *Server) checkSourceEntry(ctx context.Context, patientID uuid.UUID, entryID *uuid.UUID) error {
+	if entryID == nil {
+		return nil
+	}
+	ok, err := s.Store.IsJournalEntryOf(ctx, patientID, *entryID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return store.ErrNotYourJournalEntry
+	}
+	return nil
+}

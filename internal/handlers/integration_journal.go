@@ -1,0 +1,171 @@
+package handlers
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/oapi-codegen/nullable"
+
+	"github.com/ketacare/api/internal/api"
+	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/store"
+)
+
+// CreateJournalEntry adds an entry to the signed-in patient's journal
+// (patients only, by x-roles).
+func (s *Server) CreateJournalEntry(ctx context.Context, req api.CreateJournalEntryRequestObject) (api.CreateJournalEntryResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	if err := s.checkJournalRefs(ctx, id.UserID, b.PromptKey, b.SessionID); err != nil {
+		return nil, err
+	}
+	e, err := s.Integration.CreateJournalEntry(ctx, store.JournalEntry{
+		PatientID: id.UserID, SessionID: b.SessionID, PromptKey: b.PromptKey, Title: b.Title, Body: b.Body,
+		Mood: b.Mood, Insights: deref(b.Insights), SharedWithCareTeam: deref(b.SharedWithCareTeam),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return api.CreateJournalEntry201JSONResponse(toJournalEntry(e)), nil
+}
+
+// ListJournalEntries lists the signed-in patient's whole journal.
+func (s *Server) ListJournalEntries(ctx context.Context, req api.ListJournalEntriesRequestObject) (api.ListJournalEntriesResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p := req.Params
+	items, next, err := s.listJournal(ctx, id.UserID, false, p.SessionID, p.PromptKey, p.From, p.To, page(p.Limit, p.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return api.ListJournalEntries200JSONResponse{Items: items, NextCursor: next}, nil
+}
+
+// GetJournalEntry returns one of the signed-in patient's entries.
+func (s *Server) GetJournalEntry(ctx context.Context, req api.GetJournalEntryRequestObject) (api.GetJournalEntryResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.Integration.JournalEntryOf(ctx, id.UserID, req.EntryID, false)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetJournalEntry200JSONResponse(toJournalEntry(e)), nil
+}
+
+// UpdateJournalEntry edits, shares or unshares one of the signed-in
+// patient's entries.
+func (s *Server) UpdateJournalEntry(ctx context.Context, req api.UpdateJournalEntryRequestObject) (api.UpdateJournalEntryResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := req.Body
+	if err := s.checkJournalRefs(ctx, id.UserID, valueOf(b.PromptKey), valueOf(b.SessionID)); err != nil {
+		return nil, err
+	}
+	e, err := s.Integration.UpdateJournalEntry(ctx, id.UserID, req.EntryID, func(e *store.JournalEntry) {
+		setNullable(&e.SessionID, b.SessionID)
+		setNullable(&e.PromptKey, b.PromptKey)
+		setNullable(&e.Title, b.Title)
+		setNullable(&e.Mood, b.Mood)
+		set(&e.Body, b.Body)
+		set(&e.Insights, b.Insights)
+		set(&e.SharedWithCareTeam, b.SharedWithCareTeam)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return api.UpdateJournalEntry200JSONResponse(toJournalEntry(e)), nil
+}
+
+// DeleteJournalEntry erases one of the signed-in patient's entries.
+func (s *Server) DeleteJournalEntry(ctx context.Context, req api.DeleteJournalEntryRequestObject) (api.DeleteJournalEntryResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Integration.DeleteJournalEntry(ctx, id.UserID, req.EntryID); err != nil {
+		return nil, err
+	}
+	return api.DeleteJournalEntry204Response{}, nil
+}
+
+// ListSharedJournalEntries lists what the care team sees of a patient's
+// journal: the shared entries only.
+func (s *Server) ListSharedJournalEntries(ctx context.Context, req api.ListSharedJournalEntriesRequestObject) (api.ListSharedJournalEntriesResponseObject, error) {
+	if _, err := s.patientReader(ctx, req.PatientID); err != nil {
+		return nil, err
+	}
+	p := req.Params
+	items, next, err := s.listJournal(ctx, req.PatientID, true, p.SessionID, p.PromptKey, p.From, p.To, page(p.Limit, p.Cursor))
+	if err != nil {
+		return nil, err
+	}
+	return api.ListSharedJournalEntries200JSONResponse{Items: items, NextCursor: next}, nil
+}
+
+// GetSharedJournalEntry returns an entry while the patient shares it with
+// the care team; otherwise it does not exist for them.
+func (s *Server) GetSharedJournalEntry(ctx context.Context, req api.GetSharedJournalEntryRequestObject) (api.GetSharedJournalEntryResponseObject, error) {
+	if _, err := s.patientReader(ctx, req.PatientID); err != nil {
+		return nil, err
+	}
+	e, err := s.Integration.JournalEntryOf(ctx, req.PatientID, req.EntryID, true)
+	if err != nil {
+		return nil, err
+	}
+	return api.GetSharedJournalEntry200JSONResponse(toJournalEntry(e)), nil
+}
+
+// listJournal lists a patient's entries, all or the shared ones, with the
+// filters both lists take.
+func (s *Server) listJournal(ctx context.Context, patientID uuid.UUID, sharedOnly bool, sessionID *uuid.UUID, promptKey *string,
+	from, to *time.Time, p store.Page) ([]api.JournalEntry, nullable.Nullable[string], error) {
+	written, err := timeRange(from, to)
+	if err != nil {
+		return nil, nullable.Nullable[string]{}, err
+	}
+	entries, next, err := s.Integration.ListJournalEntries(ctx, store.JournalFilter{
+		PatientID: patientID, SharedOnly: sharedOnly, SessionID: sessionID, PromptKey: promptKey, Written: written,
+	}, p)
+	if err != nil {
+		return nil, nullable.Nullable[string]{}, err
+	}
+	return convertAll(entries, toJournalEntry), nextCursor(next), nil
+}
+
+// checkJournalRefs checks what an entry refers to: a prompt of the catalog
+// and one of the patient's own sessions. A session of anyone else is
+// refused exactly like one that does not exist.
+func (s *Server) checkJournalRefs(ctx context.Context, patientID uuid.UUID, promptKey *string, sessionID *uuid.UUID) error {
+	if promptKey != nil {
+		if err := checkPromptKey(*promptKey); err != nil {
+			return err
+		}
+	}
+	if sessionID != nil {
+		if _, err := s.Store.SessionOfPatient(ctx, *sessionID, patientID); err != nil {
+			if apperr.Is(err, apperr.NotFound) {
+				return store.ErrNotYourSession
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// timeRange is a list's from/to filter; to must come after from.
+func timeRange(from, to *time.Time) (store.TimeRange, error) {
+	if from != nil && to != nil && !to.After(*from) {
+		return store.TimeRange{}, apperr.Field("query.to", "must be after from")
+	}
+	return store.TimeRange{From: from, To: to}, nil
+}
