@@ -15,14 +15,20 @@ import (
 const day = 24 * time.Hour
 
 // GetPatientProgress summarises a patient's progress for the patient, their
-// care team and admins. It costs a fixed number of queries: the access
-// check, the patient, one aggregate and one ranked list of scores.
+// care team and admins. It costs a fixed number of queries whatever the
+// patient has recorded: the access check, the patient (for their time
+// zone), one aggregate and one ranked list of scores.
 func (s *Server) GetPatientProgress(ctx context.Context, req api.GetPatientProgressRequestObject) (api.GetPatientProgressResponseObject, error) {
 	if _, err := s.patientReader(ctx, req.PatientID); err != nil {
 		return nil, err
 	}
+	patient, err := s.Store.PatientByID(ctx, req.PatientID)
+	if err != nil {
+		return nil, err
+	}
 	now := store.Now()
-	w := store.ProgressWindow{Now: now, MoodWeek: now.Add(-7 * day), MoodMonth: now.Add(-30 * day)}
+	w := store.ProgressWindow{Now: now, MoodWeek: now.Add(-7 * day), MoodMonth: now.Add(-30 * day),
+		DayStarts: dayStarts(now, patientLocation(patient.Timezone))}
 	figures, err := s.Store.ProgressFigures(ctx, req.PatientID, w)
 	if err != nil {
 		return nil, err
@@ -38,8 +44,34 @@ func (s *Server) GetPatientProgress(ctx context.Context, req api.GetPatientProgr
 		Phq9:        instrumentProgress(measurement.PHQ9, scores),
 		Gad7:        instrumentProgress(measurement.GAD7, scores),
 		Mood:        api.MoodSummary{Last7Days: toMoodAverage(figures.MoodWeek), Last30Days: toMoodAverage(figures.MoodMonth)},
+
+		JournalingDaysLast14: figures.JournalingDays,
+		Goals:                api.GoalCounts{Active: figures.GoalsActive, Achieved: figures.GoalsAchieved},
 	}
 	return api.GetPatientProgress200JSONResponse(out), nil
+}
+
+// dayStarts are the midnights that begin the last store.JournalDays days in
+// loc, today included, followed by tomorrow's. time.Date finds each local
+// midnight itself, so a day that daylight saving makes 23 or 25 hours long
+// keeps its true bounds.
+func dayStarts(now time.Time, loc *time.Location) [store.JournalDays + 1]time.Time {
+	y, m, d := now.In(loc).Date()
+	var out [store.JournalDays + 1]time.Time
+	for i := range out {
+		out[i] = time.Date(y, m, d-(store.JournalDays-1)+i, 0, 0, 0, 0, loc)
+	}
+	return out
+}
+
+// patientLocation is the patient's time zone. Zones are checked when they
+// are set; one the server can no longer load counts days in UTC rather than
+// failing the whole summary.
+func patientLocation(tz string) *time.Location {
+	if loc, err := time.LoadLocation(tz); err == nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // instrumentProgress compares an instrument's latest score with its

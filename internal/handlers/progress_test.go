@@ -28,6 +28,25 @@ func progress(t *testing.T, env *apitest.Env, who apitest.User, patient uuid.UUI
 	return p
 }
 
+// journal writes a journal entry through the API and, when at is set, moves
+// its creation back to at, as if it had been written then.
+func journal(t *testing.T, env *apitest.Env, who apitest.User, at *time.Time, shared bool) {
+	t.Helper()
+	var e struct {
+		ID uuid.UUID `json:"id"`
+	}
+	env.Post("/v1/journal-entries", who.Token, map[string]any{"body": "Felt the ground under my feet today.", "shared_with_care_team": shared}).
+		Expect(t, http.StatusCreated).JSON(t, &e)
+	if at == nil {
+		return
+	}
+	err := env.App.DB.WithContext(context.Background()).Model(&models.JournalEntry{}).Where("id = ?", e.ID).
+		Updates(map[string]any{"created_at": at.UTC(), "updated_at": at.UTC()}).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // must returns the value of a nullable field, failing the test when it is null.
 func must[T any](t *testing.T, what string, n interface{ Get() (T, error) }) T {
 	t.Helper()
@@ -77,6 +96,34 @@ func TestProgressWorkedExample(t *testing.T) {
 	}
 	checkIn(t, env, c.otherPatient, map[string]any{"mood": 10, "anxiety": 10})
 
+	// Journal, counted in calendar days in the patient's time zone (Los
+	// Angeles): today; twice on day -3 (one day); 23:30 on day -5 and 00:30
+	// on day -4, which UTC would put on a single day; noon on day -13, the
+	// first day counted; 23:00 on day -14, just out. Private and shared
+	// entries alike. 5 days.
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tz := la.String()
+	if _, err := env.App.Store.UpdateUser(context.Background(), c.patient.ID, 0, store.UserChanges{Timezone: &tz}); err != nil {
+		t.Fatal(err)
+	}
+	y, mo, d := now.In(la).Date()
+	local := func(day, hour, minute int) time.Time { return time.Date(y, mo, d+day, hour, minute, 0, 0, la) }
+	journal(t, env, c.patient, nil, false)
+	for i, at := range []time.Time{local(-3, 9, 0), local(-3, 21, 0), local(-5, 23, 30), local(-4, 0, 30), local(-13, 12, 0), local(-14, 23, 0)} {
+		journal(t, env, c.patient, &at, i%2 == 0)
+	}
+	journal(t, env, c.otherPatient, nil, true)
+
+	// Goals: 2 active, 1 achieved; paused and dropped ones count as neither.
+	for _, status := range []string{"active", "active", "achieved", "paused", "dropped"} {
+		env.Post("/v1/goals", c.patient.Token, map[string]any{"title": "Call my sister every Sunday", "category": "connection", "status": status}).
+			Expect(t, http.StatusCreated)
+	}
+	env.Post("/v1/goals", c.otherPatient.Token, map[string]any{"title": "Walk daily", "category": "self_care"}).Expect(t, http.StatusCreated)
+
 	for _, who := range []apitest.User{c.patient, c.clinician, c.admin} {
 		p := progress(t, env, who, c.patient.ID)
 		if p.PatientID != c.patient.ID || time.Since(p.GeneratedAt) > time.Minute {
@@ -121,6 +168,12 @@ func TestProgressWorkedExample(t *testing.T) {
 		}
 		if m.CheckIns != 4 || must[float64](t, "30-day mood", m.AverageMood) != 5.5 || must[float64](t, "30-day anxiety", m.AverageAnxiety) != 5.0 {
 			t.Errorf("30 days: %+v", m)
+		}
+		if p.JournalingDaysLast14 != 5 {
+			t.Errorf("journaling days: %d, want 5", p.JournalingDaysLast14)
+		}
+		if p.Goals != (api.GoalCounts{Active: 2, Achieved: 1}) {
+			t.Errorf("goals: %+v, want 2 active and 1 achieved", p.Goals)
 		}
 	}
 }
@@ -242,8 +295,9 @@ func TestProgressQueriesStayConstant(t *testing.T) {
 	}
 	small := map[string]int64{"patient": measure(c.patient), "clinician": measure(c.clinician), "admin": measure(c.admin)}
 
-	// A long history, written straight to the database: 150 more PHQ-9s,
-	// starting long before the first, 60 check-ins and 20 sessions.
+	// A long history: 150 more PHQ-9s starting long before the first, 60
+	// check-ins (written straight to the database), 20 journal entries, 10
+	// goals and 20 sessions.
 	db := env.App.DB.WithContext(context.Background())
 	first := time.Now().UTC().Add(-400 * day)
 	var as []models.Assessment
@@ -261,6 +315,13 @@ func TestProgressQueriesStayConstant(t *testing.T) {
 	}
 	if err := db.CreateInBatches(ms, 50).Error; err != nil {
 		t.Fatal(err)
+	}
+	for i := range 20 {
+		at := time.Now().Add(-time.Duration(i) * 20 * time.Hour)
+		journal(t, env, c.patient, &at, i%3 == 0)
+	}
+	for range 10 {
+		env.Post("/v1/goals", c.patient.Token, map[string]any{"title": "Slow down at meals", "category": "slow_down"}).Expect(t, http.StatusCreated)
 	}
 	// A patient has one active plan at a time: the long history is an
 	// earlier, completed course.
@@ -289,7 +350,7 @@ func TestProgressQueriesStayConstant(t *testing.T) {
 			t.Fatal("series must run oldest first")
 		}
 	}
-	if p.Sessions.Completed != 21 || p.Mood.Last30Days.CheckIns != 61 || p.Mood.Last7Days.CheckIns != 15 {
-		t.Fatalf("aggregates: %+v %+v", p.Sessions, p.Mood)
+	if p.Sessions.Completed != 21 || p.Mood.Last30Days.CheckIns != 61 || p.Mood.Last7Days.CheckIns != 15 || p.Goals.Active != 10 || p.JournalingDaysLast14 == 0 {
+		t.Fatalf("aggregates: %+v %+v %+v %d", p.Sessions, p.Mood, p.Goals, p.JournalingDaysLast14)
 	}
 }
