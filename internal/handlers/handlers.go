@@ -40,6 +40,9 @@ type Deps struct {
 
 	// Measurement and safety dependencies: add below.
 
+	// Measurement keeps assessments, safety alerts, mood check-ins (notes
+	// sealed at rest) and progress.
+	Measurement *store.Measurement
 	// CrisisResources are shown to a patient whose answers raised a
 	// safety alert.
 	CrisisResources config.CrisisResources

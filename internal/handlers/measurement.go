@@ -78,11 +78,11 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 		alert = &models.SafetyAlert{Reason: in.SafetyReason, ItemScore: score.SafetyScore}
 		// Asked before storing, so that a failure here cannot leave a stored
 		// assessment behind an error the app might retry.
-		if careTeam, err = s.Store.HasCareTeam(ctx, id.UserID); err != nil {
+		if careTeam, err = s.Measurement.HasCareTeam(ctx, id.UserID); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.Store.CreateAssessment(ctx, &a, alert); err != nil {
+	if err := s.Measurement.CreateAssessment(ctx, &a, alert); err != nil {
 		return nil, err
 	}
 	out, err := toAssessment(a)
@@ -154,7 +154,7 @@ func (s *Server) assessmentPage(ctx context.Context, patientID uuid.UUID, p api.
 	if p.Instrument != nil {
 		instrument = string(*p.Instrument)
 	}
-	rows, next, err := s.Store.ListAssessments(ctx, f, instrument, page(p.Limit, p.Cursor))
+	rows, next, err := s.Measurement.ListAssessments(ctx, f, instrument, page(p.Limit, p.Cursor))
 	if err != nil {
 		return api.AssessmentPage{}, err
 	}
@@ -182,7 +182,7 @@ func (s *Server) ListAlerts(ctx context.Context, req api.ListAlertsRequestObject
 			f.Status = ""
 		}
 	}
-	rows, next, err := s.Store.ListAlerts(ctx, alertScope(id), f, page(p.Limit, p.Cursor))
+	rows, next, err := s.Measurement.ListAlerts(ctx, alertScope(id), f, page(p.Limit, p.Cursor))
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +203,7 @@ func (s *Server) AcknowledgeAlert(ctx context.Context, req api.AcknowledgeAlertR
 	if req.Body != nil {
 		note = req.Body.Note
 	}
-	a, err := s.Store.AcknowledgeAlert(ctx, req.AlertID, alertScope(id), id.UserID, note)
+	a, err := s.Measurement.AcknowledgeAlert(ctx, req.AlertID, alertScope(id), id.UserID, note)
 	if err != nil {
 		return nil, err
 	}
@@ -230,8 +230,8 @@ func (s *Server) CreateMoodCheckIn(ctx context.Context, req api.CreateMoodCheckI
 	if fe != nil {
 		return nil, apperr.Field(fe.Field, fe.Reason)
 	}
-	m := models.MoodCheckIn{PatientID: id.UserID, Mood: b.Mood, Anxiety: b.Anxiety, Note: b.Note, TakenAt: takenAt}
-	if err := s.Store.CreateMoodCheckIn(ctx, &m); err != nil {
+	m, err := s.Measurement.CreateMoodCheckIn(ctx, store.MoodCheckIn{PatientID: id.UserID, Mood: b.Mood, Anxiety: b.Anxiety, Note: b.Note, TakenAt: takenAt})
+	if err != nil {
 		return nil, err
 	}
 	return api.CreateMoodCheckIn201JSONResponse(toMoodCheckIn(m)), nil
@@ -268,7 +268,7 @@ func (s *Server) moodPage(ctx context.Context, patientID uuid.UUID, p api.ListMy
 	if err != nil {
 		return api.MoodCheckInPage{}, err
 	}
-	rows, next, err := s.Store.ListMoodCheckIns(ctx, f, page(p.Limit, p.Cursor))
+	rows, next, err := s.Measurement.ListMoodCheckIns(ctx, f, page(p.Limit, p.Cursor))
 	if err != nil {
 		return api.MoodCheckInPage{}, err
 	}
@@ -297,5 +297,5 @@ func takenFilter(patientID uuid.UUID, from, to *time.Time) (store.TakenFilter, e
 	if from != nil && to != nil && !to.After(*from) {
 		return store.TakenFilter{}, apperr.Field("query.to", "must be after from")
 	}
-	return store.TakenFilter{PatientID: patientID, From: from, To: to}, nil
+	return store.TakenFilter{PatientID: patientID, Taken: store.TimeRange{From: from, To: to}}, nil
 }

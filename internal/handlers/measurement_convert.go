@@ -6,6 +6,7 @@ import (
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/measurement"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/store"
 )
 
 func toInstrumentDefinition(in measurement.Instrument) api.InstrumentDefinition {
@@ -74,7 +75,7 @@ func toSafetyAlert(a models.SafetyAlert) api.SafetyAlert {
 	return out
 }
 
-func toMoodCheckIn(m models.MoodCheckIn) api.MoodCheckIn {
+func toMoodCheckIn(m store.MoodCheckIn) api.MoodCheckIn {
 	return api.MoodCheckIn{
 		ID:        m.ID,
 		PatientID: m.PatientID,

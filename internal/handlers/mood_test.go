@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/config"
+	"github.com/ketacare/api/internal/seal"
 )
 
 func checkIn(t *testing.T, env *apitest.Env, who apitest.User, body map[string]any) api.MoodCheckIn {
@@ -130,4 +133,65 @@ func TestMoodCheckInAccess(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMoodNotesAreSealedAtRest reads the stored row: the note is not there
+// in the clear, it opens only in its own row, and it survives a key
+// rotation.
+func TestMoodNotesAreSealedAtRest(t *testing.T) {
+	env := apitest.New(t)
+	c := newClinic(t, env)
+	note := "The intrusive thoughts about the bridge came back tonight."
+	m := checkIn(t, env, c.patient, map[string]any{"mood": 2, "anxiety": 9, "note": note})
+	other := checkIn(t, env, c.patient, map[string]any{"mood": 7, "note": "Better after the walk."})
+
+	oldKey := env.App.Config.DataEncryptionKey
+	oldRaw, _ := seal.ParseKey(oldKey)
+	for _, row := range rawRows(t, env, "mood_check_ins") {
+		text := strings.ToLower(rawText(row))
+		for _, w := range []string{"intrusive", "bridge", "walk"} {
+			if strings.Contains(text, w) {
+				t.Fatalf("mood_check_ins holds %q in the clear: %s", w, text)
+			}
+		}
+	}
+	if got := rawKeyID(t, env, "mood_check_ins", m.ID); got != seal.KeyID(oldRaw) {
+		t.Fatalf("sealed under %q, want the current key %q", got, seal.KeyID(oldRaw))
+	}
+	path := "/v1/patients/" + c.patient.ID.String() + "/mood-check-ins"
+	body := string(env.Get(path, c.clinician.Token).Expect(t, http.StatusOK).Body)
+	if !strings.Contains(body, note) || strings.Contains(body, "key_id") || strings.Contains(body, "sealed") {
+		t.Fatalf("the care team must read the note and nothing of its sealing: %s", body)
+	}
+
+	// After a rotation the old key still opens the note, and new notes use
+	// the new key.
+	next, _ := seal.NewKey()
+	nextRaw, _ := seal.ParseKey(next)
+	rotated := env.Reboot(func(cfg *config.Config) {
+		cfg.DataEncryptionKey, cfg.DataEncryptionPreviousKeys = next, []string{oldKey}
+	})
+	if body := string(rotated.Get(path, c.clinician.Token).Expect(t, http.StatusOK).Body); !strings.Contains(body, note) {
+		t.Fatalf("the old key no longer opens the note: %s", body)
+	}
+	fresh := checkIn(t, rotated, c.patient, map[string]any{"mood": 5, "note": "New key."})
+	if got := rawKeyID(t, rotated, "mood_check_ins", fresh.ID); got != seal.KeyID(nextRaw) {
+		t.Fatalf("new note sealed under %q, want the new key %q", got, seal.KeyID(nextRaw))
+	}
+
+	// A note copied into another check-in's row does not open there: the
+	// answer is an error, never someone else's words.
+	db := env.App.DB.WithContext(context.Background())
+	var sealed []byte
+	if err := db.Raw("SELECT note_sealed FROM mood_check_ins WHERE id = ?", m.ID).Row().Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec("UPDATE mood_check_ins SET note_sealed = ? WHERE id = ?", sealed, other.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	r := env.Get(path, c.clinician.Token).Expect(t, http.StatusInternalServerError)
+	if strings.Contains(string(r.Body), "intrusive") || strings.Contains(string(r.Body), "walk") {
+		t.Fatalf("a moved note leaked: %s", r.Body)
+	}
+	r.Problem(t)
 }

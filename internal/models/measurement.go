@@ -50,15 +50,17 @@ type SafetyAlert struct {
 func (a SafetyAlert) PageKey() (time.Time, uuid.UUID) { return a.CreatedAt, a.ID }
 
 // MoodCheckIn is a patient's quick rating of their mood between
-// questionnaires. It never changes once stored.
+// questionnaires. It never changes once stored. The note is sealed under
+// the key KeyID names; only the store opens it.
 type MoodCheckIn struct {
-	ID        uuid.UUID `gorm:"primaryKey"`
-	PatientID uuid.UUID
-	Mood      int
-	Anxiety   *int
-	Note      *string
-	TakenAt   time.Time
-	CreatedAt time.Time
+	ID         uuid.UUID `gorm:"primaryKey"`
+	PatientID  uuid.UUID
+	Mood       int
+	Anxiety    *int
+	KeyID      string
+	NoteSealed []byte // nil without a note
+	TakenAt    time.Time
+	CreatedAt  time.Time
 }
 
 // PageKey is the check-in's position in lists.

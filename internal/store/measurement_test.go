@@ -9,6 +9,7 @@ import (
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/measurement"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/seal"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -30,7 +31,15 @@ func TestAssessmentAndAlertAreOneTransaction(t *testing.T) {
 	if err := store.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		t.Fatal(err)
 	}
-	s := store.New(db)
+	key, err := seal.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := seal.NewKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := store.NewMeasurement(store.New(db), keys)
 	patient := models.User{Email: "pat@clinic.test", DisplayName: "Pat", Role: models.RolePatient, PasswordHash: "x"}
 	if err := s.CreateUser(ctx, &patient); err != nil {
 		t.Fatal(err)

@@ -118,13 +118,13 @@ func dayCases() string {
 
 // ProgressFigures aggregates a patient's sessions, mood check-ins, journal
 // and goals in one query.
-func (s *Store) ProgressFigures(ctx context.Context, patientID uuid.UUID, w ProgressWindow) (ProgressFigures, error) {
+func (m *Measurement) ProgressFigures(ctx context.Context, patientID uuid.UUID, w ProgressWindow) (ProgressFigures, error) {
 	args := map[string]any{"patient": patientID, "now": w.Now.UTC(), "week": w.MoodWeek.UTC(), "month": w.MoodMonth.UTC()}
 	for i, t := range w.DayStarts {
 		args["day"+strconv.Itoa(i)] = t.UTC()
 	}
 	var r progressRow
-	if err := s.conn(ctx).Raw(progressSQL, args).Scan(&r).Error; err != nil {
+	if err := m.conn(ctx).Raw(progressSQL, args).Scan(&r).Error; err != nil {
 		return ProgressFigures{}, translate(err, "")
 	}
 	return ProgressFigures{
@@ -169,8 +169,8 @@ ORDER BY instrument, taken_at, id`
 
 // ProgressScores returns, for each instrument, its baseline and its most
 // recent scores, oldest first.
-func (s *Store) ProgressScores(ctx context.Context, patientID uuid.UUID) ([]ScoreRow, error) {
+func (m *Measurement) ProgressScores(ctx context.Context, patientID uuid.UUID) ([]ScoreRow, error) {
 	var rows []ScoreRow
-	err := s.conn(ctx).Raw(scoresSQL, map[string]any{"patient": patientID, "series": ProgressSeriesLength}).Scan(&rows).Error
+	err := m.conn(ctx).Raw(scoresSQL, map[string]any{"patient": patientID, "series": ProgressSeriesLength}).Scan(&rows).Error
 	return rows, translate(err, "")
 }

@@ -38,13 +38,16 @@ CREATE UNIQUE INDEX safety_alerts_assessment_key ON safety_alerts (assessment_id
 CREATE INDEX safety_alerts_status_created_idx ON safety_alerts (status, created_at DESC, id DESC);
 CREATE INDEX safety_alerts_patient_created_idx ON safety_alerts (patient_id, created_at DESC, id DESC);
 
--- Patients' quick mood ratings between questionnaires.
+-- Patients' quick mood ratings between questionnaires. The note is the
+-- patient's own words: sealed like the journal's (internal/seal), under the
+-- key key_id names.
 CREATE TABLE mood_check_ins (
     id          uuid PRIMARY KEY,
     patient_id  uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     mood        integer NOT NULL CHECK (mood BETWEEN 1 AND 10),
     anxiety     integer CHECK (anxiety BETWEEN 1 AND 10),
-    note        text,
+    key_id      text NOT NULL,
+    note_sealed bytea,
     taken_at    timestamptz NOT NULL,
     created_at  timestamptz NOT NULL
 );
