@@ -54,7 +54,7 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 	}
 	if b.SessionID != nil {
 		if _, err := s.Store.SessionOfPatient(ctx, *b.SessionID, id.UserID); apperr.Is(err, apperr.NotFound) {
-			bad = append(bad, apperr.FieldError{Field: "session_id", Reason: "is not one of your sessions"})
+			bad = append(bad, store.ErrNotYourSession.Fields...)
 		} else if err != nil {
 			return nil, err
 		}
@@ -294,8 +294,6 @@ func takenAtOrNow(field string, t *time.Time) (time.Time, *apperr.FieldError) {
 
 // takenFilter checks a list's from and to parameters.
 func takenFilter(patientID uuid.UUID, from, to *time.Time) (store.TakenFilter, error) {
-	if from != nil && to != nil && !to.After(*from) {
-		return store.TakenFilter{}, apperr.Field("query.to", "must be after from")
-	}
-	return store.TakenFilter{PatientID: patientID, Taken: store.TimeRange{From: from, To: to}}, nil
+	r, err := timeRange(from, to)
+	return store.TakenFilter{PatientID: patientID, Taken: r}, err
 }

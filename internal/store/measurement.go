@@ -44,6 +44,10 @@ func (m *Measurement) CreateAssessment(ctx context.Context, a *models.Assessment
 		alert.Status, alert.CreatedAt, alert.UpdatedAt, alert.Version = models.AlertStatusOpen, now, now, 1
 		return tx.Create(alert).Error
 	})
+	if a.SessionID != nil {
+		// The session was checked, but may have gone since.
+		return refError(err, ErrNotYourSession)
+	}
 	return translate(err, "")
 }
 
