@@ -266,6 +266,7 @@ func TestAssessmentAccess(t *testing.T) {
 		status int
 	}{
 		{"own list", c.patient, "/v1/assessments", 200},
+		{"own list, another patient", c.otherPatient, "/v1/assessments", 200},
 		{"own list, clinician", c.clinician, "/v1/assessments", 403},
 		{"own list, admin", c.admin, "/v1/assessments", 403},
 		{"own list, no token", apitest.User{}, "/v1/assessments", 401},
@@ -287,6 +288,12 @@ func TestAssessmentAccess(t *testing.T) {
 			}
 			var pg api.AssessmentPage
 			r.JSON(t, &pg)
+			if tc.who == c.otherPatient {
+				if len(pg.Items) != 1 || pg.Items[0].PatientID != c.otherPatient.ID {
+					t.Fatalf("another patient must see only their own assessment, got %+v", pg.Items)
+				}
+				return
+			}
 			if len(pg.Items) != 1 || pg.Items[0].ID != mine.ID {
 				t.Fatalf("want only the patient's assessment, got %+v", pg.Items)
 			}

@@ -106,6 +106,7 @@ func TestMoodCheckInAccess(t *testing.T) {
 		status int
 	}{
 		{"own list", c.patient, "/v1/mood-check-ins", 200},
+		{"own list, another patient", c.otherPatient, "/v1/mood-check-ins", 200},
 		{"own list, clinician", c.clinician, "/v1/mood-check-ins", 403},
 		{"own list, admin", c.admin, "/v1/mood-check-ins", 403},
 		{"own list, no token", apitest.User{}, "/v1/mood-check-ins", 401},
@@ -128,6 +129,12 @@ func TestMoodCheckInAccess(t *testing.T) {
 			}
 			var pg api.MoodCheckInPage
 			r.JSON(t, &pg)
+			if tc.who == c.otherPatient {
+				if len(pg.Items) != 1 || pg.Items[0].PatientID != c.otherPatient.ID || strings.Contains(string(r.Body), "intrusive") {
+					t.Fatalf("another patient must see only their own check-in, got %+v", pg.Items)
+				}
+				return
+			}
 			if len(pg.Items) != 1 || pg.Items[0].ID != mine.ID || pg.Items[0].Note == nil || *pg.Items[0].Note != *mine.Note {
 				t.Fatalf("want only the patient's check-in with its note, got %+v", pg.Items)
 			}
