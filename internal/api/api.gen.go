@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -207,6 +208,24 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for Instrument.
+const (
+	Gad7 Instrument = "gad7"
+	Phq9 Instrument = "phq9"
+)
+
+// Valid indicates whether the value is a known member of the Instrument enum.
+func (e Instrument) Valid() bool {
+	switch e {
+	case Gad7:
+		return true
+	case Phq9:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for JournalPhase.
 const (
 	JournalPhaseAfterSession JournalPhase = "after_session"
@@ -318,6 +337,39 @@ func (e RouteOfAdministration) Valid() bool {
 	}
 }
 
+// Defines values for SafetyAlertReason.
+const (
+	Phq9Item9 SafetyAlertReason = "phq9_item9"
+)
+
+// Valid indicates whether the value is a known member of the SafetyAlertReason enum.
+func (e SafetyAlertReason) Valid() bool {
+	switch e {
+	case Phq9Item9:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SafetyAlertStatus.
+const (
+	SafetyAlertStatusAcknowledged SafetyAlertStatus = "acknowledged"
+	SafetyAlertStatusOpen         SafetyAlertStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the SafetyAlertStatus enum.
+func (e SafetyAlertStatus) Valid() bool {
+	switch e {
+	case SafetyAlertStatusAcknowledged:
+		return true
+	case SafetyAlertStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SessionStatus.
 const (
 	SessionStatusCancelled  SessionStatus = "cancelled"
@@ -345,6 +397,33 @@ func (e SessionStatus) Valid() bool {
 	}
 }
 
+// Defines values for Severity.
+const (
+	Mild             Severity = "mild"
+	Minimal          Severity = "minimal"
+	Moderate         Severity = "moderate"
+	ModeratelySevere Severity = "moderately_severe"
+	Severe           Severity = "severe"
+)
+
+// Valid indicates whether the value is a known member of the Severity enum.
+func (e Severity) Valid() bool {
+	switch e {
+	case Mild:
+		return true
+	case Minimal:
+		return true
+	case Moderate:
+		return true
+	case ModeratelySevere:
+		return true
+	case Severe:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TreatmentPlanSessionsPerWeek.
 const (
 	TreatmentPlanSessionsPerWeekN2 TreatmentPlanSessionsPerWeek = 2
@@ -361,6 +440,33 @@ func (e TreatmentPlanSessionsPerWeek) Valid() bool {
 	default:
 		return false
 	}
+}
+
+// Defines values for ListAlertsParamsStatus.
+const (
+	ListAlertsParamsStatusAcknowledged ListAlertsParamsStatus = "acknowledged"
+	ListAlertsParamsStatusAll          ListAlertsParamsStatus = "all"
+	ListAlertsParamsStatusOpen         ListAlertsParamsStatus = "open"
+)
+
+// Valid indicates whether the value is a known member of the ListAlertsParamsStatus enum.
+func (e ListAlertsParamsStatus) Valid() bool {
+	switch e {
+	case ListAlertsParamsStatusAcknowledged:
+		return true
+	case ListAlertsParamsStatusAll:
+		return true
+	case ListAlertsParamsStatusOpen:
+		return true
+	default:
+		return false
+	}
+}
+
+// AcknowledgeAlertRequest defines model for AcknowledgeAlertRequest.
+type AcknowledgeAlertRequest struct {
+	// Note The follow-up done or planned.
+	Note *string `json:"note,omitempty"`
 }
 
 // Activity defines model for Activity.
@@ -390,6 +496,48 @@ type ActivityKind string
 // ActivityPage defines model for ActivityPage.
 type ActivityPage struct {
 	Items []Activity `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// AnswerOption defines model for AnswerOption.
+type AnswerOption struct {
+	Label string `json:"label"`
+	Value int    `json:"value"`
+}
+
+// Assessment defines model for Assessment.
+type Assessment struct {
+	Answers   []int     `json:"answers"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID ID `json:"id"`
+
+	// Instrument `phq9`: Patient Health Questionnaire-9 (depression). `gad7`: Generalized Anxiety Disorder-7 (anxiety).
+	Instrument Instrument `json:"instrument"`
+
+	// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PatientID ID `json:"patient_id"`
+
+	// Safety Only in the response to `POST /v1/assessments`, when the answers raised a safety alert.
+	Safety *SafetyNotice `json:"safety,omitempty"`
+
+	// SessionID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	SessionID *ID `json:"session_id,omitempty"`
+
+	// Severity The band of the total. PHQ-9: 0-4 minimal, 5-9 mild, 10-14 moderate,
+	// 15-19 moderately_severe, 20-27 severe. GAD-7: 0-4 minimal, 5-9 mild,
+	// 10-14 moderate, 15-21 severe.
+	Severity Severity  `json:"severity"`
+	TakenAt  time.Time `json:"taken_at"`
+	Total    int       `json:"total"`
+}
+
+// AssessmentPage defines model for AssessmentPage.
+type AssessmentPage struct {
+	Items []Assessment `json:"items"`
 
 	// NextCursor Pass as `cursor` to get the next page; null on the last page.
 	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
@@ -499,6 +647,21 @@ type CreateActivityRequest struct {
 	OccurredAt time.Time `json:"occurred_at"`
 }
 
+// CreateAssessmentRequest defines model for CreateAssessmentRequest.
+type CreateAssessmentRequest struct {
+	// Answers One answer per item, in item order; 9 for `phq9`, 7 for `gad7`.
+	Answers []int `json:"answers"`
+
+	// Instrument `phq9`: Patient Health Questionnaire-9 (depression). `gad7`: Generalized Anxiety Disorder-7 (anxiety).
+	Instrument Instrument `json:"instrument"`
+
+	// SessionID One of the patient's treatment sessions this assessment goes with.
+	SessionID *ID `json:"session_id,omitempty"`
+
+	// TakenAt When the patient answered; defaults to now, must not be in the future.
+	TakenAt *time.Time `json:"taken_at,omitempty"`
+}
+
 // CreateClinicianRequest defines model for CreateClinicianRequest.
 type CreateClinicianRequest struct {
 	DisplayName DisplayName `json:"display_name"`
@@ -572,6 +735,19 @@ type CreateJournalEntryRequest struct {
 	Title              *JournalTitle `json:"title,omitempty"`
 }
 
+// CreateMoodCheckInRequest defines model for CreateMoodCheckInRequest.
+type CreateMoodCheckInRequest struct {
+	// Anxiety 1 is calm, 10 the most anxious.
+	Anxiety *int `json:"anxiety,omitempty"`
+
+	// Mood 1 is the worst mood, 10 the best.
+	Mood int     `json:"mood"`
+	Note *string `json:"note,omitempty"`
+
+	// TakenAt Defaults to now; must not be in the future.
+	TakenAt *time.Time `json:"taken_at,omitempty"`
+}
+
 // CreateTreatmentPlanRequest defines model for CreateTreatmentPlanRequest.
 type CreateTreatmentPlanRequest struct {
 	// PreferredTime Local time HH:MM between 06:00 and 20:00.
@@ -606,6 +782,16 @@ type CreateVitalSignRequest struct {
 	// Systolic mmHg
 	Systolic int       `json:"systolic"`
 	TakenAt  time.Time `json:"taken_at"`
+}
+
+// CrisisResource defines model for CrisisResource.
+type CrisisResource struct {
+	// Contact How to reach it, such as "Call or text 988".
+	Contact string `json:"contact"`
+	Name    string `json:"name"`
+
+	// URL A web page with more help, when configured.
+	URL *string `json:"url,omitempty"`
 }
 
 // DisplayName defines model for DisplayName.
@@ -694,6 +880,12 @@ type GoalCheckInPage struct {
 	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
 }
 
+// GoalCounts defines model for GoalCounts.
+type GoalCounts struct {
+	Achieved int `json:"achieved"`
+	Active   int `json:"active"`
+}
+
 // GoalPage defines model for GoalPage.
 type GoalPage struct {
 	Items []Goal `json:"items"`
@@ -718,6 +910,58 @@ type HealthStatus string
 
 // ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
 type ID = openapi_types.UUID
+
+// Instrument `phq9`: Patient Health Questionnaire-9 (depression). `gad7`: Generalized Anxiety Disorder-7 (anxiety).
+type Instrument string
+
+// InstrumentCatalog defines model for InstrumentCatalog.
+type InstrumentCatalog struct {
+	Items []InstrumentDefinition `json:"items"`
+}
+
+// InstrumentDefinition defines model for InstrumentDefinition.
+type InstrumentDefinition struct {
+	Attribution string         `json:"attribution"`
+	Bands       []SeverityBand `json:"bands"`
+
+	// Instrument `phq9`: Patient Health Questionnaire-9 (depression). `gad7`: Generalized Anxiety Disorder-7 (anxiety).
+	Instrument Instrument       `json:"instrument"`
+	Items      []InstrumentItem `json:"items"`
+	MaxTotal   int              `json:"max_total"`
+	Name       string           `json:"name"`
+
+	// Options The answer options every item shares.
+	Options []AnswerOption `json:"options"`
+
+	// Question The stem every item completes.
+	Question string `json:"question"`
+
+	// SafetyItem The item whose answer above 0 raises a safety alert (PHQ-9 item 9). Absent for GAD-7.
+	SafetyItem *int `json:"safety_item,omitempty"`
+}
+
+// InstrumentItem defines model for InstrumentItem.
+type InstrumentItem struct {
+	// Number Answers are given in this order; item N is `answers[N-1]`.
+	Number int    `json:"number"`
+	Text   string `json:"text"`
+}
+
+// InstrumentProgress defines model for InstrumentProgress.
+type InstrumentProgress struct {
+	Baseline nullable.Nullable[ScorePoint] `json:"baseline"`
+
+	// ChangePercent Rounded to one decimal.
+	ChangePercent nullable.Nullable[float64] `json:"change_percent"`
+	ChangePoints  nullable.Nullable[int]     `json:"change_points"`
+
+	// Count How many assessments of this instrument the patient has.
+	Count     int                           `json:"count"`
+	Latest    nullable.Nullable[ScorePoint] `json:"latest"`
+	Remission nullable.Nullable[bool]       `json:"remission"`
+	Response  nullable.Nullable[bool]       `json:"response"`
+	Series    []ScorePoint                  `json:"series"`
+}
 
 // Integration Making sense of the journey afterwards.
 type Integration struct {
@@ -823,6 +1067,43 @@ type LoginRequest struct {
 // Mood How the patient feels, from 1 (very low) to 10 (very good).
 type Mood = int
 
+// MoodAverage defines model for MoodAverage.
+type MoodAverage struct {
+	// AverageAnxiety Over the check-ins that rated anxiety.
+	AverageAnxiety nullable.Nullable[float64] `json:"average_anxiety"`
+	AverageMood    nullable.Nullable[float64] `json:"average_mood"`
+	CheckIns       int                        `json:"check_ins"`
+}
+
+// MoodCheckIn defines model for MoodCheckIn.
+type MoodCheckIn struct {
+	Anxiety   *int      `json:"anxiety,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID   ID      `json:"id"`
+	Mood int     `json:"mood"`
+	Note *string `json:"note,omitempty"`
+
+	// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PatientID ID        `json:"patient_id"`
+	TakenAt   time.Time `json:"taken_at"`
+}
+
+// MoodCheckInPage defines model for MoodCheckInPage.
+type MoodCheckInPage struct {
+	Items []MoodCheckIn `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// MoodSummary defines model for MoodSummary.
+type MoodSummary struct {
+	Last30Days MoodAverage `json:"last_30_days"`
+	Last7Days  MoodAverage `json:"last_7_days"`
+}
+
 // NewPassword 10 to 128 characters; commonly used passwords are refused.
 type NewPassword = string
 
@@ -854,6 +1135,20 @@ type PatientPage struct {
 
 	// NextCursor Pass as `cursor` to get the next page; null on the last page.
 	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// PatientProgress defines model for PatientProgress.
+type PatientProgress struct {
+	Gad7                 InstrumentProgress `json:"gad7"`
+	GeneratedAt          time.Time          `json:"generated_at"`
+	Goals                GoalCounts         `json:"goals"`
+	JournalingDaysLast14 int                `json:"journaling_days_last_14"`
+	Mood                 MoodSummary        `json:"mood"`
+
+	// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PatientID ID                 `json:"patient_id"`
+	Phq9      InstrumentProgress `json:"phq9"`
+	Sessions  SessionCounts      `json:"sessions"`
 }
 
 // PlanStatus defines model for PlanStatus.
@@ -933,8 +1228,100 @@ type Role string
 // RouteOfAdministration defines model for RouteOfAdministration.
 type RouteOfAdministration string
 
+// SafetyAlert defines model for SafetyAlert.
+type SafetyAlert struct {
+	AcknowledgedAt *time.Time `json:"acknowledged_at,omitempty"`
+
+	// AcknowledgedBy Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	AcknowledgedBy      *ID     `json:"acknowledged_by,omitempty"`
+	AcknowledgementNote *string `json:"acknowledgement_note,omitempty"`
+
+	// AssessmentID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	AssessmentID ID        `json:"assessment_id"`
+	CreatedAt    time.Time `json:"created_at"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID ID `json:"id"`
+
+	// ItemScore The answer to the item that raised the alert.
+	ItemScore int `json:"item_score"`
+
+	// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PatientID ID `json:"patient_id"`
+
+	// Reason `phq9_item9`: PHQ-9 item 9 (thoughts of being better off dead or of self-harm) was answered above 0.
+	Reason    SafetyAlertReason `json:"reason"`
+	Status    SafetyAlertStatus `json:"status"`
+	UpdatedAt time.Time         `json:"updated_at"`
+
+	// Version Starts at 1 and grows by one on every change.
+	Version Version `json:"version"`
+}
+
+// SafetyAlertReason `phq9_item9`: PHQ-9 item 9 (thoughts of being better off dead or of self-harm) was answered above 0.
+type SafetyAlertReason string
+
+// SafetyAlertStatus defines model for SafetyAlert.Status.
+type SafetyAlertStatus string
+
+// SafetyAlertPage defines model for SafetyAlertPage.
+type SafetyAlertPage struct {
+	Items []SafetyAlert `json:"items"`
+
+	// NextCursor Pass as `cursor` to get the next page; null on the last page.
+	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
+}
+
+// SafetyNotice Shown to the patient at once when their answers raised a safety alert.
+type SafetyNotice struct {
+	// CareTeamNotified True when the patient has a care team; otherwise the clinic's admins were notified.
+	CareTeamNotified bool             `json:"care_team_notified"`
+	Message          string           `json:"message"`
+	Resources        []CrisisResource `json:"resources"`
+}
+
+// ScorePoint defines model for ScorePoint.
+type ScorePoint struct {
+	// AssessmentID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	AssessmentID ID `json:"assessment_id"`
+
+	// Severity The band of the total. PHQ-9: 0-4 minimal, 5-9 mild, 10-14 moderate,
+	// 15-19 moderately_severe, 20-27 severe. GAD-7: 0-4 minimal, 5-9 mild,
+	// 10-14 moderate, 15-21 severe.
+	Severity Severity  `json:"severity"`
+	TakenAt  time.Time `json:"taken_at"`
+	Total    int       `json:"total"`
+}
+
+// SessionCounts defines model for SessionCounts.
+type SessionCounts struct {
+	Completed int `json:"completed"`
+
+	// Planned Sessions not cancelled, completed ones included.
+	Planned int `json:"planned"`
+}
+
 // SessionStatus defines model for SessionStatus.
 type SessionStatus string
+
+// Severity The band of the total. PHQ-9: 0-4 minimal, 5-9 mild, 10-14 moderate,
+// 15-19 moderately_severe, 20-27 severe. GAD-7: 0-4 minimal, 5-9 mild,
+// 10-14 moderate, 15-21 severe.
+type Severity string
+
+// SeverityBand defines model for SeverityBand.
+type SeverityBand struct {
+	// Max Highest total in the band.
+	Max int `json:"max"`
+
+	// Min Lowest total in the band.
+	Min int `json:"min"`
+
+	// Severity The band of the total. PHQ-9: 0-4 minimal, 5-9 mild, 10-14 moderate,
+	// 15-19 moderately_severe, 20-27 severe. GAD-7: 0-4 minimal, 5-9 mild,
+	// 10-14 moderate, 15-21 severe.
+	Severity Severity `json:"severity"`
+}
 
 // Sitter The sitter or co-pilot the patient chose to be with them.
 type Sitter struct {
@@ -1216,11 +1603,20 @@ type IfMatch = string
 // IfNoneMatch defines model for IfNoneMatch.
 type IfNoneMatch = string
 
+// InstrumentFilter `phq9`: Patient Health Questionnaire-9 (depression). `gad7`: Generalized Anxiety Disorder-7 (anxiety).
+type InstrumentFilter = Instrument
+
 // Limit defines model for Limit.
 type Limit = int
 
 // PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
 type PatientID = ID
+
+// TakenFrom defines model for TakenFrom.
+type TakenFrom = time.Time
+
+// TakenTo defines model for TakenTo.
+type TakenTo = time.Time
 
 // BadRequest An RFC 9457 problem document.
 type BadRequest = Problem
@@ -1274,6 +1670,45 @@ type ListActivitiesParams struct {
 
 	// To Only activities that happened before this time; must be after `from`.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListAlertsParams defines parameters for ListAlerts.
+type ListAlertsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Status `open` (default), `acknowledged` or `all`.
+	Status *ListAlertsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// PatientID Keep one patient's alerts.
+	PatientID *ID `form:"patient_id,omitempty" json:"patient_id,omitempty"`
+
+	// Unassigned When true, keep alerts of patients who have no care team.
+	Unassigned *bool `form:"unassigned,omitempty" json:"unassigned,omitempty"`
+}
+
+// ListAlertsParamsStatus defines parameters for ListAlerts.
+type ListAlertsParamsStatus string
+
+// ListMyAssessmentsParams defines parameters for ListMyAssessments.
+type ListMyAssessmentsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Instrument Keep one questionnaire.
+	Instrument *InstrumentFilter `form:"instrument,omitempty" json:"instrument,omitempty"`
+
+	// From Keep records taken at or after this instant (RFC 3339).
+	From *TakenFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Keep records taken before this instant (RFC 3339).
+	To *TakenTo `form:"to,omitempty" json:"to,omitempty"`
 }
 
 // ListCliniciansParams defines parameters for ListClinicians.
@@ -1391,6 +1826,21 @@ type UpdateMeParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListMyMoodCheckInsParams defines parameters for ListMyMoodCheckIns.
+type ListMyMoodCheckInsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Keep records taken at or after this instant (RFC 3339).
+	From *TakenFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Keep records taken before this instant (RFC 3339).
+	To *TakenTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
 // ListPatientsParams defines parameters for ListPatients.
 type ListPatientsParams struct {
 	// Limit Page size, 1 to 200.
@@ -1433,6 +1883,24 @@ type ListPatientActivitiesParams struct {
 
 	// To Only activities that happened before this time; must be after `from`.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// ListPatientAssessmentsParams defines parameters for ListPatientAssessments.
+type ListPatientAssessmentsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Instrument Keep one questionnaire.
+	Instrument *InstrumentFilter `form:"instrument,omitempty" json:"instrument,omitempty"`
+
+	// From Keep records taken at or after this instant (RFC 3339).
+	From *TakenFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Keep records taken before this instant (RFC 3339).
+	To *TakenTo `form:"to,omitempty" json:"to,omitempty"`
 }
 
 // ListCareTeamParams defines parameters for ListCareTeam.
@@ -1499,6 +1967,21 @@ type ListSharedJournalEntriesParams struct {
 type GetSharedJournalEntryParams struct {
 	// IfNoneMatch An ETag you hold; when it is still current the answer is 304 with no body.
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// ListPatientMoodCheckInsParams defines parameters for ListPatientMoodCheckIns.
+type ListPatientMoodCheckInsParams struct {
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// From Keep records taken at or after this instant (RFC 3339).
+	From *TakenFrom `form:"from,omitempty" json:"from,omitempty"`
+
+	// To Keep records taken before this instant (RFC 3339).
+	To *TakenTo `form:"to,omitempty" json:"to,omitempty"`
 }
 
 // ListTreatmentPlansParams defines parameters for ListTreatmentPlans.
@@ -1574,6 +2057,12 @@ type ListVitalSignsParams struct {
 // CreateActivityJSONRequestBody defines body for CreateActivity for application/json ContentType.
 type CreateActivityJSONRequestBody = CreateActivityRequest
 
+// AcknowledgeAlertJSONRequestBody defines body for AcknowledgeAlert for application/json ContentType.
+type AcknowledgeAlertJSONRequestBody = AcknowledgeAlertRequest
+
+// CreateAssessmentJSONRequestBody defines body for CreateAssessment for application/json ContentType.
+type CreateAssessmentJSONRequestBody = CreateAssessmentRequest
+
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
@@ -1609,6 +2098,9 @@ type UpdateMeJSONRequestBody = UpdateMeRequest
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = ChangePasswordRequest
+
+// CreateMoodCheckInJSONRequestBody defines body for CreateMoodCheckIn for application/json ContentType.
+type CreateMoodCheckInJSONRequestBody = CreateMoodCheckInRequest
 
 // UpdatePatientJSONRequestBody defines body for UpdatePatient for application/json ContentType.
 type UpdatePatientJSONRequestBody = UpdatePatientRequest
@@ -1657,6 +2149,21 @@ type ServerInterface interface {
 	// DeleteActivity Delete an activity (patient)
 	// (DELETE /v1/activities/{activity_id})
 	DeleteActivity(ctx echo.Context, activityID ID) error
+	// ListAlerts Safety alerts to follow up (clinicians and admins)
+	// (GET /v1/alerts)
+	ListAlerts(ctx echo.Context, params ListAlertsParams) error
+	// AcknowledgeAlert Acknowledge a safety alert (care team and admins)
+	// (POST /v1/alerts/{alert_id}/acknowledge)
+	AcknowledgeAlert(ctx echo.Context, alertID ID) error
+	// ListAssessmentInstruments The questionnaires patients answer (PHQ-9 and GAD-7)
+	// (GET /v1/assessment-instruments)
+	ListAssessmentInstruments(ctx echo.Context) error
+	// ListMyAssessments The signed-in patient's assessments
+	// (GET /v1/assessments)
+	ListMyAssessments(ctx echo.Context, params ListMyAssessmentsParams) error
+	// CreateAssessment Answer a PHQ-9 or GAD-7 (patient)
+	// (POST /v1/assessments)
+	CreateAssessment(ctx echo.Context) error
 	// Login Sign in with email and password
 	// (POST /v1/auth/login)
 	Login(ctx echo.Context) error
@@ -1723,6 +2230,12 @@ type ServerInterface interface {
 	// ChangePassword Change one's password
 	// (POST /v1/me/password)
 	ChangePassword(ctx echo.Context) error
+	// ListMyMoodCheckIns The signed-in patient's mood check-ins
+	// (GET /v1/mood-check-ins)
+	ListMyMoodCheckIns(ctx echo.Context, params ListMyMoodCheckInsParams) error
+	// CreateMoodCheckIn Record a mood check-in (patient)
+	// (POST /v1/mood-check-ins)
+	CreateMoodCheckIn(ctx echo.Context) error
 	// ListPatients List patients (clinicians and admins)
 	// (GET /v1/patients)
 	ListPatients(ctx echo.Context, params ListPatientsParams) error
@@ -1735,6 +2248,9 @@ type ServerInterface interface {
 	// ListPatientActivities A patient's activities, for their care team
 	// (GET /v1/patients/{patient_id}/activities)
 	ListPatientActivities(ctx echo.Context, patientID PatientID, params ListPatientActivitiesParams) error
+	// ListPatientAssessments A patient's assessments
+	// (GET /v1/patients/{patient_id}/assessments)
+	ListPatientAssessments(ctx echo.Context, patientID PatientID, params ListPatientAssessmentsParams) error
 	// ListCareTeam A patient's care team
 	// (GET /v1/patients/{patient_id}/care-team)
 	ListCareTeam(ctx echo.Context, patientID PatientID, params ListCareTeamParams) error
@@ -1762,6 +2278,12 @@ type ServerInterface interface {
 	// GetSharedJournalEntry One entry a patient shared with their care team
 	// (GET /v1/patients/{patient_id}/journal-entries/{entry_id})
 	GetSharedJournalEntry(ctx echo.Context, patientID PatientID, entryID ID, params GetSharedJournalEntryParams) error
+	// ListPatientMoodCheckIns A patient's mood check-ins
+	// (GET /v1/patients/{patient_id}/mood-check-ins)
+	ListPatientMoodCheckIns(ctx echo.Context, patientID PatientID, params ListPatientMoodCheckInsParams) error
+	// GetPatientProgress A patient's progress through treatment
+	// (GET /v1/patients/{patient_id}/progress)
+	GetPatientProgress(ctx echo.Context, patientID PatientID) error
 	// ListTreatmentPlans A patient's treatment plans
 	// (GET /v1/patients/{patient_id}/treatment-plans)
 	ListTreatmentPlans(ctx echo.Context, patientID PatientID, params ListTreatmentPlansParams) error
@@ -1919,6 +2441,132 @@ func (w *ServerInterfaceWrapper) DeleteActivity(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.DeleteActivity(ctx, activityID)
+	return err
+}
+
+// ListAlerts converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAlerts(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAlertsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "status" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter status: %s", err))
+	}
+
+	// ------------- Optional query parameter "patient_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "patient_id", ctx.QueryParams(), &params.PatientID, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// ------------- Optional query parameter "unassigned" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "unassigned", ctx.QueryParams(), &params.Unassigned, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter unassigned: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAlerts(ctx, params)
+	return err
+}
+
+// AcknowledgeAlert converts echo context to params.
+func (w *ServerInterfaceWrapper) AcknowledgeAlert(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "alert_id" -------------
+	var alertID ID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "alert_id", ctx.Param("alert_id"), &alertID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter alert_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.AcknowledgeAlert(ctx, alertID)
+	return err
+}
+
+// ListAssessmentInstruments converts echo context to params.
+func (w *ServerInterfaceWrapper) ListAssessmentInstruments(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListAssessmentInstruments(ctx)
+	return err
+}
+
+// ListMyAssessments converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyAssessments(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyAssessmentsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "instrument" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "instrument", ctx.QueryParams(), &params.Instrument, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter instrument: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyAssessments(ctx, params)
+	return err
+}
+
+// CreateAssessment converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateAssessment(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateAssessment(ctx)
 	return err
 }
 
@@ -2444,6 +3092,54 @@ func (w *ServerInterfaceWrapper) ChangePassword(ctx echo.Context) error {
 	return err
 }
 
+// ListMyMoodCheckIns converts echo context to params.
+func (w *ServerInterfaceWrapper) ListMyMoodCheckIns(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListMyMoodCheckInsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListMyMoodCheckIns(ctx, params)
+	return err
+}
+
+// CreateMoodCheckIn converts echo context to params.
+func (w *ServerInterfaceWrapper) CreateMoodCheckIn(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.CreateMoodCheckIn(ctx)
+	return err
+}
+
 // ListPatients converts echo context to params.
 func (w *ServerInterfaceWrapper) ListPatients(ctx echo.Context) error {
 	var err error
@@ -2598,6 +3294,59 @@ func (w *ServerInterfaceWrapper) ListPatientActivities(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListPatientActivities(ctx, patientID, params)
+	return err
+}
+
+// ListPatientAssessments converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPatientAssessments(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPatientAssessmentsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "instrument" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "instrument", ctx.QueryParams(), &params.Instrument, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter instrument: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPatientAssessments(ctx, patientID, params)
 	return err
 }
 
@@ -2909,6 +3658,68 @@ func (w *ServerInterfaceWrapper) GetSharedJournalEntry(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetSharedJournalEntry(ctx, patientID, entryID, params)
+	return err
+}
+
+// ListPatientMoodCheckIns converts echo context to params.
+func (w *ServerInterfaceWrapper) ListPatientMoodCheckIns(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListPatientMoodCheckInsParams
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// ------------- Optional query parameter "cursor" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "from" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter from: %s", err))
+	}
+
+	// ------------- Optional query parameter "to" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "to", ctx.QueryParams(), &params.To, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter to: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ListPatientMoodCheckIns(ctx, patientID, params)
+	return err
+}
+
+// GetPatientProgress converts echo context to params.
+func (w *ServerInterfaceWrapper) GetPatientProgress(ctx echo.Context) error {
+	var err error
+	// ------------- Path parameter "patient_id" -------------
+	var patientID PatientID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "patient_id", ctx.Param("patient_id"), &patientID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "uuid", ValueIsUnescaped: ctx.Request().URL.RawPath == ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetPatientProgress(ctx, patientID)
 	return err
 }
 
@@ -3344,6 +4155,16 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/goals/:goal_id/check-ins", wrapper.CreateGoalCheckIn, options.OperationMiddlewares["createGoalCheckIn"]...)
 	router.GET(options.BaseURL+"/v1/patients/:patient_id/goals", wrapper.ListPatientGoals, options.OperationMiddlewares["listPatientGoals"]...)
 	router.GET(options.BaseURL+"/v1/patients/:patient_id/goals/:goal_id/check-ins", wrapper.ListPatientGoalCheckIns, options.OperationMiddlewares["listPatientGoalCheckIns"]...)
+	router.GET(options.BaseURL+"/v1/assessment-instruments", wrapper.ListAssessmentInstruments, options.OperationMiddlewares["listAssessmentInstruments"]...)
+	router.GET(options.BaseURL+"/v1/assessments", wrapper.ListMyAssessments, options.OperationMiddlewares["listMyAssessments"]...)
+	router.POST(options.BaseURL+"/v1/assessments", wrapper.CreateAssessment, options.OperationMiddlewares["createAssessment"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/assessments", wrapper.ListPatientAssessments, options.OperationMiddlewares["listPatientAssessments"]...)
+	router.GET(options.BaseURL+"/v1/alerts", wrapper.ListAlerts, options.OperationMiddlewares["listAlerts"]...)
+	router.POST(options.BaseURL+"/v1/alerts/:alert_id/acknowledge", wrapper.AcknowledgeAlert, options.OperationMiddlewares["acknowledgeAlert"]...)
+	router.GET(options.BaseURL+"/v1/mood-check-ins", wrapper.ListMyMoodCheckIns, options.OperationMiddlewares["listMyMoodCheckIns"]...)
+	router.POST(options.BaseURL+"/v1/mood-check-ins", wrapper.CreateMoodCheckIn, options.OperationMiddlewares["createMoodCheckIn"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/mood-check-ins", wrapper.ListPatientMoodCheckIns, options.OperationMiddlewares["listPatientMoodCheckIns"]...)
+	router.GET(options.BaseURL+"/v1/patients/:patient_id/progress", wrapper.GetPatientProgress, options.OperationMiddlewares["getPatientProgress"]...)
 
 }
 
@@ -3882,6 +4703,515 @@ type DeleteActivity500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response DeleteActivity500ApplicationProblemPlusJSONResponse) VisitDeleteActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAlertsRequestObject struct {
+	Params ListAlertsParams
+}
+
+type ListAlertsResponseObject interface {
+	VisitListAlertsResponse(w http.ResponseWriter) error
+}
+
+type ListAlerts200JSONResponse SafetyAlertPage
+
+func (response ListAlerts200JSONResponse) VisitListAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAlerts400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListAlerts400ApplicationProblemPlusJSONResponse) VisitListAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAlerts401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAlerts401ApplicationProblemPlusJSONResponse) VisitListAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAlerts403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListAlerts403ApplicationProblemPlusJSONResponse) VisitListAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAlerts500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListAlerts500ApplicationProblemPlusJSONResponse) VisitListAlertsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeAlertRequestObject struct {
+	AlertID ID `json:"alert_id"`
+	Body    *AcknowledgeAlertJSONRequestBody
+}
+
+type AcknowledgeAlertResponseObject interface {
+	VisitAcknowledgeAlertResponse(w http.ResponseWriter) error
+}
+
+type AcknowledgeAlert200JSONResponse SafetyAlert
+
+func (response AcknowledgeAlert200JSONResponse) VisitAcknowledgeAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeAlert400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeAlert400ApplicationProblemPlusJSONResponse) VisitAcknowledgeAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeAlert401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeAlert401ApplicationProblemPlusJSONResponse) VisitAcknowledgeAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeAlert403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeAlert403ApplicationProblemPlusJSONResponse) VisitAcknowledgeAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeAlert404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeAlert404ApplicationProblemPlusJSONResponse) VisitAcknowledgeAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeAlert409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeAlert409ApplicationProblemPlusJSONResponse) VisitAcknowledgeAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeAlert413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeAlert413ApplicationProblemPlusJSONResponse) VisitAcknowledgeAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeAlert415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeAlert415ApplicationProblemPlusJSONResponse) VisitAcknowledgeAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeAlert500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeAlert500ApplicationProblemPlusJSONResponse) VisitAcknowledgeAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAssessmentInstrumentsRequestObject struct {
+}
+
+type ListAssessmentInstrumentsResponseObject interface {
+	VisitListAssessmentInstrumentsResponse(w http.ResponseWriter) error
+}
+
+type ListAssessmentInstruments200JSONResponse InstrumentCatalog
+
+func (response ListAssessmentInstruments200JSONResponse) VisitListAssessmentInstrumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAssessmentInstruments401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListAssessmentInstruments401ApplicationProblemPlusJSONResponse) VisitListAssessmentInstrumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListAssessmentInstruments500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListAssessmentInstruments500ApplicationProblemPlusJSONResponse) VisitListAssessmentInstrumentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyAssessmentsRequestObject struct {
+	Params ListMyAssessmentsParams
+}
+
+type ListMyAssessmentsResponseObject interface {
+	VisitListMyAssessmentsResponse(w http.ResponseWriter) error
+}
+
+type ListMyAssessments200JSONResponse AssessmentPage
+
+func (response ListMyAssessments200JSONResponse) VisitListMyAssessmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyAssessments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyAssessments400ApplicationProblemPlusJSONResponse) VisitListMyAssessmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyAssessments401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyAssessments401ApplicationProblemPlusJSONResponse) VisitListMyAssessmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyAssessments403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyAssessments403ApplicationProblemPlusJSONResponse) VisitListMyAssessmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyAssessments500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyAssessments500ApplicationProblemPlusJSONResponse) VisitListMyAssessmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAssessmentRequestObject struct {
+	Body *CreateAssessmentJSONRequestBody
+}
+
+type CreateAssessmentResponseObject interface {
+	VisitCreateAssessmentResponse(w http.ResponseWriter) error
+}
+
+type CreateAssessment201JSONResponse Assessment
+
+func (response CreateAssessment201JSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAssessment400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAssessment400ApplicationProblemPlusJSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAssessment401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAssessment401ApplicationProblemPlusJSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAssessment403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAssessment403ApplicationProblemPlusJSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAssessment413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAssessment413ApplicationProblemPlusJSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAssessment415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAssessment415ApplicationProblemPlusJSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAssessment500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAssessment500ApplicationProblemPlusJSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -6521,6 +7851,216 @@ func (response ChangePassword500ApplicationProblemPlusJSONResponse) VisitChangeP
 	return err
 }
 
+type ListMyMoodCheckInsRequestObject struct {
+	Params ListMyMoodCheckInsParams
+}
+
+type ListMyMoodCheckInsResponseObject interface {
+	VisitListMyMoodCheckInsResponse(w http.ResponseWriter) error
+}
+
+type ListMyMoodCheckIns200JSONResponse MoodCheckInPage
+
+func (response ListMyMoodCheckIns200JSONResponse) VisitListMyMoodCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMoodCheckIns400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyMoodCheckIns400ApplicationProblemPlusJSONResponse) VisitListMyMoodCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMoodCheckIns401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyMoodCheckIns401ApplicationProblemPlusJSONResponse) VisitListMyMoodCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMoodCheckIns403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyMoodCheckIns403ApplicationProblemPlusJSONResponse) VisitListMyMoodCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListMyMoodCheckIns500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListMyMoodCheckIns500ApplicationProblemPlusJSONResponse) VisitListMyMoodCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMoodCheckInRequestObject struct {
+	Body *CreateMoodCheckInJSONRequestBody
+}
+
+type CreateMoodCheckInResponseObject interface {
+	VisitCreateMoodCheckInResponse(w http.ResponseWriter) error
+}
+
+type CreateMoodCheckIn201JSONResponse MoodCheckIn
+
+func (response CreateMoodCheckIn201JSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(201)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMoodCheckIn400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMoodCheckIn400ApplicationProblemPlusJSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMoodCheckIn401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMoodCheckIn401ApplicationProblemPlusJSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMoodCheckIn403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMoodCheckIn403ApplicationProblemPlusJSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMoodCheckIn413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMoodCheckIn413ApplicationProblemPlusJSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMoodCheckIn415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMoodCheckIn415ApplicationProblemPlusJSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMoodCheckIn500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMoodCheckIn500ApplicationProblemPlusJSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ListPatientsRequestObject struct {
 	Params ListPatientsParams
 }
@@ -6996,6 +8536,96 @@ type ListPatientActivities500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response ListPatientActivities500ApplicationProblemPlusJSONResponse) VisitListPatientActivitiesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientAssessmentsRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	Params    ListPatientAssessmentsParams
+}
+
+type ListPatientAssessmentsResponseObject interface {
+	VisitListPatientAssessmentsResponse(w http.ResponseWriter) error
+}
+
+type ListPatientAssessments200JSONResponse AssessmentPage
+
+func (response ListPatientAssessments200JSONResponse) VisitListPatientAssessmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientAssessments400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientAssessments400ApplicationProblemPlusJSONResponse) VisitListPatientAssessmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientAssessments401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientAssessments401ApplicationProblemPlusJSONResponse) VisitListPatientAssessmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientAssessments404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientAssessments404ApplicationProblemPlusJSONResponse) VisitListPatientAssessmentsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientAssessments500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientAssessments500ApplicationProblemPlusJSONResponse) VisitListPatientAssessmentsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -7966,6 +9596,185 @@ type GetSharedJournalEntry500ApplicationProblemPlusJSONResponse struct {
 }
 
 func (response GetSharedJournalEntry500ApplicationProblemPlusJSONResponse) VisitGetSharedJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientMoodCheckInsRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+	Params    ListPatientMoodCheckInsParams
+}
+
+type ListPatientMoodCheckInsResponseObject interface {
+	VisitListPatientMoodCheckInsResponse(w http.ResponseWriter) error
+}
+
+type ListPatientMoodCheckIns200JSONResponse MoodCheckInPage
+
+func (response ListPatientMoodCheckIns200JSONResponse) VisitListPatientMoodCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientMoodCheckIns400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientMoodCheckIns400ApplicationProblemPlusJSONResponse) VisitListPatientMoodCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientMoodCheckIns401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientMoodCheckIns401ApplicationProblemPlusJSONResponse) VisitListPatientMoodCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientMoodCheckIns404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientMoodCheckIns404ApplicationProblemPlusJSONResponse) VisitListPatientMoodCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ListPatientMoodCheckIns500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ListPatientMoodCheckIns500ApplicationProblemPlusJSONResponse) VisitListPatientMoodCheckInsResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatientProgressRequestObject struct {
+	PatientID PatientID `json:"patient_id"`
+}
+
+type GetPatientProgressResponseObject interface {
+	VisitGetPatientProgressResponse(w http.ResponseWriter) error
+}
+
+type GetPatientProgress200JSONResponse PatientProgress
+
+func (response GetPatientProgress200JSONResponse) VisitGetPatientProgressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatientProgress400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response GetPatientProgress400ApplicationProblemPlusJSONResponse) VisitGetPatientProgressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatientProgress401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetPatientProgress401ApplicationProblemPlusJSONResponse) VisitGetPatientProgressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatientProgress404ApplicationProblemPlusJSONResponse struct {
+	NotFoundApplicationProblemPlusJSONResponse
+}
+
+func (response GetPatientProgress404ApplicationProblemPlusJSONResponse) VisitGetPatientProgressResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetPatientProgress500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetPatientProgress500ApplicationProblemPlusJSONResponse) VisitGetPatientProgressResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(response); err != nil {
@@ -9332,6 +11141,21 @@ type StrictServerInterface interface {
 	// DeleteActivity Delete an activity (patient)
 	// (DELETE /v1/activities/{activity_id})
 	DeleteActivity(ctx context.Context, request DeleteActivityRequestObject) (DeleteActivityResponseObject, error)
+	// ListAlerts Safety alerts to follow up (clinicians and admins)
+	// (GET /v1/alerts)
+	ListAlerts(ctx context.Context, request ListAlertsRequestObject) (ListAlertsResponseObject, error)
+	// AcknowledgeAlert Acknowledge a safety alert (care team and admins)
+	// (POST /v1/alerts/{alert_id}/acknowledge)
+	AcknowledgeAlert(ctx context.Context, request AcknowledgeAlertRequestObject) (AcknowledgeAlertResponseObject, error)
+	// ListAssessmentInstruments The questionnaires patients answer (PHQ-9 and GAD-7)
+	// (GET /v1/assessment-instruments)
+	ListAssessmentInstruments(ctx context.Context, request ListAssessmentInstrumentsRequestObject) (ListAssessmentInstrumentsResponseObject, error)
+	// ListMyAssessments The signed-in patient's assessments
+	// (GET /v1/assessments)
+	ListMyAssessments(ctx context.Context, request ListMyAssessmentsRequestObject) (ListMyAssessmentsResponseObject, error)
+	// CreateAssessment Answer a PHQ-9 or GAD-7 (patient)
+	// (POST /v1/assessments)
+	CreateAssessment(ctx context.Context, request CreateAssessmentRequestObject) (CreateAssessmentResponseObject, error)
 	// Login Sign in with email and password
 	// (POST /v1/auth/login)
 	Login(ctx context.Context, request LoginRequestObject) (LoginResponseObject, error)
@@ -9398,6 +11222,12 @@ type StrictServerInterface interface {
 	// ChangePassword Change one's password
 	// (POST /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
+	// ListMyMoodCheckIns The signed-in patient's mood check-ins
+	// (GET /v1/mood-check-ins)
+	ListMyMoodCheckIns(ctx context.Context, request ListMyMoodCheckInsRequestObject) (ListMyMoodCheckInsResponseObject, error)
+	// CreateMoodCheckIn Record a mood check-in (patient)
+	// (POST /v1/mood-check-ins)
+	CreateMoodCheckIn(ctx context.Context, request CreateMoodCheckInRequestObject) (CreateMoodCheckInResponseObject, error)
 	// ListPatients List patients (clinicians and admins)
 	// (GET /v1/patients)
 	ListPatients(ctx context.Context, request ListPatientsRequestObject) (ListPatientsResponseObject, error)
@@ -9410,6 +11240,9 @@ type StrictServerInterface interface {
 	// ListPatientActivities A patient's activities, for their care team
 	// (GET /v1/patients/{patient_id}/activities)
 	ListPatientActivities(ctx context.Context, request ListPatientActivitiesRequestObject) (ListPatientActivitiesResponseObject, error)
+	// ListPatientAssessments A patient's assessments
+	// (GET /v1/patients/{patient_id}/assessments)
+	ListPatientAssessments(ctx context.Context, request ListPatientAssessmentsRequestObject) (ListPatientAssessmentsResponseObject, error)
 	// ListCareTeam A patient's care team
 	// (GET /v1/patients/{patient_id}/care-team)
 	ListCareTeam(ctx context.Context, request ListCareTeamRequestObject) (ListCareTeamResponseObject, error)
@@ -9437,6 +11270,12 @@ type StrictServerInterface interface {
 	// GetSharedJournalEntry One entry a patient shared with their care team
 	// (GET /v1/patients/{patient_id}/journal-entries/{entry_id})
 	GetSharedJournalEntry(ctx context.Context, request GetSharedJournalEntryRequestObject) (GetSharedJournalEntryResponseObject, error)
+	// ListPatientMoodCheckIns A patient's mood check-ins
+	// (GET /v1/patients/{patient_id}/mood-check-ins)
+	ListPatientMoodCheckIns(ctx context.Context, request ListPatientMoodCheckInsRequestObject) (ListPatientMoodCheckInsResponseObject, error)
+	// GetPatientProgress A patient's progress through treatment
+	// (GET /v1/patients/{patient_id}/progress)
+	GetPatientProgress(ctx context.Context, request GetPatientProgressRequestObject) (GetPatientProgressResponseObject, error)
 	// ListTreatmentPlans A patient's treatment plans
 	// (GET /v1/patients/{patient_id}/treatment-plans)
 	ListTreatmentPlans(ctx context.Context, request ListTreatmentPlansRequestObject) (ListTreatmentPlansResponseObject, error)
@@ -9688,6 +11527,176 @@ func (sh *strictHandler) DeleteActivity(ctx echo.Context, activityID ID) error {
 		return err
 	} else if validResponse, ok := response.(DeleteActivityResponseObject); ok {
 		return validResponse.VisitDeleteActivityResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAlerts operation middleware
+func (sh *strictHandler) ListAlerts(ctx echo.Context, params ListAlertsParams) error {
+	var request ListAlertsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAlerts(ctx.Request().Context(), request.(ListAlertsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAlerts")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAlertsResponseObject); ok {
+		return validResponse.VisitListAlertsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// AcknowledgeAlert operation middleware
+func (sh *strictHandler) AcknowledgeAlert(ctx echo.Context, alertID ID) error {
+	var request AcknowledgeAlertRequestObject
+
+	request.AlertID = alertID
+
+	var body AcknowledgeAlertJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			return err
+		}
+	} else {
+		request.Body = &body
+	}
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.AcknowledgeAlert(ctx.Request().Context(), request.(AcknowledgeAlertRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "AcknowledgeAlert")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(AcknowledgeAlertResponseObject); ok {
+		return validResponse.VisitAcknowledgeAlertResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListAssessmentInstruments operation middleware
+func (sh *strictHandler) ListAssessmentInstruments(ctx echo.Context) error {
+	var request ListAssessmentInstrumentsRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListAssessmentInstruments(ctx.Request().Context(), request.(ListAssessmentInstrumentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListAssessmentInstruments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListAssessmentInstrumentsResponseObject); ok {
+		return validResponse.VisitListAssessmentInstrumentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListMyAssessments operation middleware
+func (sh *strictHandler) ListMyAssessments(ctx echo.Context, params ListMyAssessmentsParams) error {
+	var request ListMyAssessmentsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyAssessments(ctx.Request().Context(), request.(ListMyAssessmentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyAssessments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyAssessmentsResponseObject); ok {
+		return validResponse.VisitListMyAssessmentsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateAssessment operation middleware
+func (sh *strictHandler) CreateAssessment(ctx echo.Context) error {
+	var request CreateAssessmentRequestObject
+
+	var body CreateAssessmentJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateAssessment(ctx.Request().Context(), request.(CreateAssessmentRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateAssessment")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateAssessmentResponseObject); ok {
+		return validResponse.VisitCreateAssessmentResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -10511,6 +12520,77 @@ func (sh *strictHandler) ChangePassword(ctx echo.Context) error {
 	return nil
 }
 
+// ListMyMoodCheckIns operation middleware
+func (sh *strictHandler) ListMyMoodCheckIns(ctx echo.Context, params ListMyMoodCheckInsParams) error {
+	var request ListMyMoodCheckInsRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListMyMoodCheckIns(ctx.Request().Context(), request.(ListMyMoodCheckInsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListMyMoodCheckIns")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListMyMoodCheckInsResponseObject); ok {
+		return validResponse.VisitListMyMoodCheckInsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// CreateMoodCheckIn operation middleware
+func (sh *strictHandler) CreateMoodCheckIn(ctx echo.Context) error {
+	var request CreateMoodCheckInRequestObject
+
+	var body CreateMoodCheckInJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.CreateMoodCheckIn(ctx.Request().Context(), request.(CreateMoodCheckInRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "CreateMoodCheckIn")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(CreateMoodCheckInResponseObject); ok {
+		return validResponse.VisitCreateMoodCheckInResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
 // ListPatients operation middleware
 func (sh *strictHandler) ListPatients(ctx echo.Context, params ListPatientsParams) error {
 	var request ListPatientsRequestObject
@@ -10631,6 +12711,32 @@ func (sh *strictHandler) ListPatientActivities(ctx echo.Context, patientID Patie
 		return err
 	} else if validResponse, ok := response.(ListPatientActivitiesResponseObject); ok {
 		return validResponse.VisitListPatientActivitiesResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPatientAssessments operation middleware
+func (sh *strictHandler) ListPatientAssessments(ctx echo.Context, patientID PatientID, params ListPatientAssessmentsParams) error {
+	var request ListPatientAssessmentsRequestObject
+
+	request.PatientID = patientID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPatientAssessments(ctx.Request().Context(), request.(ListPatientAssessmentsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPatientAssessments")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPatientAssessmentsResponseObject); ok {
+		return validResponse.VisitListPatientAssessmentsResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
@@ -10889,6 +12995,57 @@ func (sh *strictHandler) GetSharedJournalEntry(ctx echo.Context, patientID Patie
 		return err
 	} else if validResponse, ok := response.(GetSharedJournalEntryResponseObject); ok {
 		return validResponse.VisitGetSharedJournalEntryResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ListPatientMoodCheckIns operation middleware
+func (sh *strictHandler) ListPatientMoodCheckIns(ctx echo.Context, patientID PatientID, params ListPatientMoodCheckInsParams) error {
+	var request ListPatientMoodCheckInsRequestObject
+
+	request.PatientID = patientID
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ListPatientMoodCheckIns(ctx.Request().Context(), request.(ListPatientMoodCheckInsRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ListPatientMoodCheckIns")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ListPatientMoodCheckInsResponseObject); ok {
+		return validResponse.VisitListPatientMoodCheckInsResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetPatientProgress operation middleware
+func (sh *strictHandler) GetPatientProgress(ctx echo.Context, patientID PatientID) error {
+	var request GetPatientProgressRequestObject
+
+	request.PatientID = patientID
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetPatientProgress(ctx.Request().Context(), request.(GetPatientProgressRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetPatientProgress")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetPatientProgressResponseObject); ok {
+		return validResponse.VisitGetPatientProgressResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

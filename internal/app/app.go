@@ -83,6 +83,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Integration: store.NewIntegration(a.Store, dataKeys),
 
 		// Measurement and safety dependencies: add below.
+		Measurement:     store.NewMeasurement(a.Store, dataKeys),
+		CrisisResources: cfg.CrisisResources,
 	})
 	if err != nil {
 		closeDB(db)

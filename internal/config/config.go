@@ -52,6 +52,7 @@ type Config struct {
 	DataEncryptionPreviousKeys []string `env:"DATA_ENCRYPTION_PREVIOUS_KEYS" envSeparator:","`
 
 	// Measurement and safety settings: add below.
+	CrisisResources CrisisResources `env:"CRISIS_RESOURCES"`
 }
 
 // Load reads the configuration from environ (KEY=value pairs, as os.Environ
@@ -158,6 +159,9 @@ func (c *Config) validate() error {
 	}
 
 	// Measurement and safety checks: add below.
+	if err := c.CrisisResources.check(); err != nil {
+		return bad("CRISIS_RESOURCES", "%v", err)
+	}
 
 	return nil
 }

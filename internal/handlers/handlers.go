@@ -14,6 +14,7 @@ import (
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -38,6 +39,13 @@ type Deps struct {
 	Integration *store.Integration
 
 	// Measurement and safety dependencies: add below.
+
+	// Measurement keeps assessments, safety alerts, mood check-ins (notes
+	// sealed at rest) and progress.
+	Measurement *store.Measurement
+	// CrisisResources are shown to a patient whose answers raised a
+	// safety alert.
+	CrisisResources config.CrisisResources
 }
 
 // clockSkew is how far ahead of the server's clock a time recorded "now" on

@@ -76,6 +76,6 @@ func All() []any {
 		&JournalEntry{}, &Activity{}, &Goal{}, &GoalCheckIn{},
 
 		// Measurement and safety models: add below.
-
+		&Assessment{}, &SafetyAlert{}, &MoodCheckIn{},
 	}
 }
