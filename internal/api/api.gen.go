@@ -1597,6 +1597,9 @@ type Weekday = int
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
 // IfMatch defines model for IfMatch.
 type IfMatch = string
 
@@ -1626,6 +1629,9 @@ type Conflict = Problem
 
 // Forbidden An RFC 9457 problem document.
 type Forbidden = Problem
+
+// IdempotencyKeyReused An RFC 9457 problem document.
+type IdempotencyKeyReused = Problem
 
 // InternalError An RFC 9457 problem document.
 type InternalError = Problem
@@ -1672,6 +1678,17 @@ type ListActivitiesParams struct {
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
 }
 
+// CreateActivityParams defines parameters for CreateActivity.
+type CreateActivityParams struct {
+	// IdempotencyKey A unique key the client makes for this create (a UUID is ideal). If
+	// the response is lost, retry with the same key and body: the first
+	// response comes back (with `Idempotent-Replayed: true`) and nothing is
+	// created twice. Keys are the caller's own and kept 24 hours. The same
+	// key with a different body gets 422; a retry while the first request
+	// still runs gets 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListAlertsParams defines parameters for ListAlerts.
 type ListAlertsParams struct {
 	// Limit Page size, 1 to 200.
@@ -1693,6 +1710,17 @@ type ListAlertsParams struct {
 // ListAlertsParamsStatus defines parameters for ListAlerts.
 type ListAlertsParamsStatus string
 
+// AcknowledgeAlertParams defines parameters for AcknowledgeAlert.
+type AcknowledgeAlertParams struct {
+	// IdempotencyKey A unique key the client makes for this create (a UUID is ideal). If
+	// the response is lost, retry with the same key and body: the first
+	// response comes back (with `Idempotent-Replayed: true`) and nothing is
+	// created twice. Keys are the caller's own and kept 24 hours. The same
+	// key with a different body gets 422; a retry while the first request
+	// still runs gets 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListMyAssessmentsParams defines parameters for ListMyAssessments.
 type ListMyAssessmentsParams struct {
 	// Limit Page size, 1 to 200.
@@ -1711,6 +1739,17 @@ type ListMyAssessmentsParams struct {
 	To *TakenTo `form:"to,omitempty" json:"to,omitempty"`
 }
 
+// CreateAssessmentParams defines parameters for CreateAssessment.
+type CreateAssessmentParams struct {
+	// IdempotencyKey A unique key the client makes for this create (a UUID is ideal). If
+	// the response is lost, retry with the same key and body: the first
+	// response comes back (with `Idempotent-Replayed: true`) and nothing is
+	// created twice. Keys are the caller's own and kept 24 hours. The same
+	// key with a different body gets 422; a retry while the first request
+	// still runs gets 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListCliniciansParams defines parameters for ListClinicians.
 type ListCliniciansParams struct {
 	// Limit Page size, 1 to 200.
@@ -1718,6 +1757,17 @@ type ListCliniciansParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateClinicianParams defines parameters for CreateClinician.
+type CreateClinicianParams struct {
+	// IdempotencyKey A unique key the client makes for this create (a UUID is ideal). If
+	// the response is lost, retry with the same key and body: the first
+	// response comes back (with `Idempotent-Replayed: true`) and nothing is
+	// created twice. Keys are the caller's own and kept 24 hours. The same
+	// key with a different body gets 422; a retry while the first request
+	// still runs gets 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListGoalsParams defines parameters for ListGoals.
@@ -1730,6 +1780,17 @@ type ListGoalsParams struct {
 
 	// Status Only goals with this status.
 	Status *GoalStatus `form:"status,omitempty" json:"status,omitempty"`
+}
+
+// CreateGoalParams defines parameters for CreateGoal.
+type CreateGoalParams struct {
+	// IdempotencyKey A unique key the client makes for this create (a UUID is ideal). If
+	// the response is lost, retry with the same key and body: the first
+	// response comes back (with `Idempotent-Replayed: true`) and nothing is
+	// created twice. Keys are the caller's own and kept 24 hours. The same
+	// key with a different body gets 422; a retry while the first request
+	// still runs gets 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // DeleteGoalParams defines parameters for DeleteGoal.
@@ -1763,6 +1824,17 @@ type ListGoalCheckInsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// CreateGoalCheckInParams defines parameters for CreateGoalCheckIn.
+type CreateGoalCheckInParams struct {
+	// IdempotencyKey A unique key the client makes for this create (a UUID is ideal). If
+	// the response is lost, retry with the same key and body: the first
+	// response comes back (with `Idempotent-Replayed: true`) and nothing is
+	// created twice. Keys are the caller's own and kept 24 hours. The same
+	// key with a different body gets 422; a retry while the first request
+	// still runs gets 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListJournalEntriesParams defines parameters for ListJournalEntries.
 type ListJournalEntriesParams struct {
 	// Limit Page size, 1 to 200.
@@ -1782,6 +1854,17 @@ type ListJournalEntriesParams struct {
 
 	// To Only entries written before this time; must be after `from`.
 	To *time.Time `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// CreateJournalEntryParams defines parameters for CreateJournalEntry.
+type CreateJournalEntryParams struct {
+	// IdempotencyKey A unique key the client makes for this create (a UUID is ideal). If
+	// the response is lost, retry with the same key and body: the first
+	// response comes back (with `Idempotent-Replayed: true`) and nothing is
+	// created twice. Keys are the caller's own and kept 24 hours. The same
+	// key with a different body gets 422; a retry while the first request
+	// still runs gets 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // DeleteJournalEntryParams defines parameters for DeleteJournalEntry.
@@ -1839,6 +1922,17 @@ type ListMyMoodCheckInsParams struct {
 
 	// To Keep records taken before this instant (RFC 3339).
 	To *TakenTo `form:"to,omitempty" json:"to,omitempty"`
+}
+
+// CreateMoodCheckInParams defines parameters for CreateMoodCheckIn.
+type CreateMoodCheckInParams struct {
+	// IdempotencyKey A unique key the client makes for this create (a UUID is ideal). If
+	// the response is lost, retry with the same key and body: the first
+	// response comes back (with `Idempotent-Replayed: true`) and nothing is
+	// created twice. Keys are the caller's own and kept 24 hours. The same
+	// key with a different body gets 422; a retry while the first request
+	// still runs gets 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // ListPatientsParams defines parameters for ListPatients.
@@ -1921,6 +2015,17 @@ type ListEvaluationsParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// CreateEvaluationParams defines parameters for CreateEvaluation.
+type CreateEvaluationParams struct {
+	// IdempotencyKey A unique key the client makes for this create (a UUID is ideal). If
+	// the response is lost, retry with the same key and body: the first
+	// response comes back (with `Idempotent-Replayed: true`) and nothing is
+	// created twice. Keys are the caller's own and kept 24 hours. The same
+	// key with a different body gets 422; a retry while the first request
+	// still runs gets 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListPatientGoalsParams defines parameters for ListPatientGoals.
 type ListPatientGoalsParams struct {
 	// Limit Page size, 1 to 200.
@@ -1993,6 +2098,17 @@ type ListTreatmentPlansParams struct {
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// CreateTreatmentPlanParams defines parameters for CreateTreatmentPlan.
+type CreateTreatmentPlanParams struct {
+	// IdempotencyKey A unique key the client makes for this create (a UUID is ideal). If
+	// the response is lost, retry with the same key and body: the first
+	// response comes back (with `Idempotent-Replayed: true`) and nothing is
+	// created twice. Keys are the caller's own and kept 24 hours. The same
+	// key with a different body gets 422; a retry while the first request
+	// still runs gets 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // GetTreatmentPlanParams defines parameters for GetTreatmentPlan.
 type GetTreatmentPlanParams struct {
 	// IfNoneMatch An ETag you hold; when it is still current the answer is 304 with no body.
@@ -2052,6 +2168,17 @@ type ListVitalSignsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// CreateVitalSignParams defines parameters for CreateVitalSign.
+type CreateVitalSignParams struct {
+	// IdempotencyKey A unique key the client makes for this create (a UUID is ideal). If
+	// the response is lost, retry with the same key and body: the first
+	// response comes back (with `Idempotent-Replayed: true`) and nothing is
+	// created twice. Keys are the caller's own and kept 24 hours. The same
+	// key with a different body gets 422; a retry while the first request
+	// still runs gets 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
 // CreateActivityJSONRequestBody defines body for CreateActivity for application/json ContentType.
@@ -2145,7 +2272,7 @@ type ServerInterface interface {
 	ListActivities(ctx echo.Context, params ListActivitiesParams) error
 	// CreateActivity Log an act of self-reflection or self-care (patient)
 	// (POST /v1/activities)
-	CreateActivity(ctx echo.Context) error
+	CreateActivity(ctx echo.Context, params CreateActivityParams) error
 	// DeleteActivity Delete an activity (patient)
 	// (DELETE /v1/activities/{activity_id})
 	DeleteActivity(ctx echo.Context, activityID ID) error
@@ -2154,7 +2281,7 @@ type ServerInterface interface {
 	ListAlerts(ctx echo.Context, params ListAlertsParams) error
 	// AcknowledgeAlert Acknowledge a safety alert (care team and admins)
 	// (POST /v1/alerts/{alert_id}/acknowledge)
-	AcknowledgeAlert(ctx echo.Context, alertID ID) error
+	AcknowledgeAlert(ctx echo.Context, alertID ID, params AcknowledgeAlertParams) error
 	// ListAssessmentInstruments The questionnaires patients answer (PHQ-9 and GAD-7)
 	// (GET /v1/assessment-instruments)
 	ListAssessmentInstruments(ctx echo.Context) error
@@ -2163,7 +2290,7 @@ type ServerInterface interface {
 	ListMyAssessments(ctx echo.Context, params ListMyAssessmentsParams) error
 	// CreateAssessment Answer a PHQ-9 or GAD-7 (patient)
 	// (POST /v1/assessments)
-	CreateAssessment(ctx echo.Context) error
+	CreateAssessment(ctx echo.Context, params CreateAssessmentParams) error
 	// Login Sign in with email and password
 	// (POST /v1/auth/login)
 	Login(ctx echo.Context) error
@@ -2181,13 +2308,13 @@ type ServerInterface interface {
 	ListClinicians(ctx echo.Context, params ListCliniciansParams) error
 	// CreateClinician Create a clinician account (admin)
 	// (POST /v1/clinicians)
-	CreateClinician(ctx echo.Context) error
+	CreateClinician(ctx echo.Context, params CreateClinicianParams) error
 	// ListGoals The patient's own goals (patient)
 	// (GET /v1/goals)
 	ListGoals(ctx echo.Context, params ListGoalsParams) error
 	// CreateGoal Set an action goal (patient)
 	// (POST /v1/goals)
-	CreateGoal(ctx echo.Context) error
+	CreateGoal(ctx echo.Context, params CreateGoalParams) error
 	// DeleteGoal Delete a goal and its check-ins (patient)
 	// (DELETE /v1/goals/{goal_id})
 	DeleteGoal(ctx echo.Context, goalID ID, params DeleteGoalParams) error
@@ -2202,13 +2329,13 @@ type ServerInterface interface {
 	ListGoalCheckIns(ctx echo.Context, goalID ID, params ListGoalCheckInsParams) error
 	// CreateGoalCheckIn Check in on a goal (patient)
 	// (POST /v1/goals/{goal_id}/check-ins)
-	CreateGoalCheckIn(ctx echo.Context, goalID ID) error
+	CreateGoalCheckIn(ctx echo.Context, goalID ID, params CreateGoalCheckInParams) error
 	// ListJournalEntries The patient's own journal (patient)
 	// (GET /v1/journal-entries)
 	ListJournalEntries(ctx echo.Context, params ListJournalEntriesParams) error
 	// CreateJournalEntry Write a journal entry (patient)
 	// (POST /v1/journal-entries)
-	CreateJournalEntry(ctx echo.Context) error
+	CreateJournalEntry(ctx echo.Context, params CreateJournalEntryParams) error
 	// DeleteJournalEntry Delete a journal entry for good (patient)
 	// (DELETE /v1/journal-entries/{entry_id})
 	DeleteJournalEntry(ctx echo.Context, entryID ID, params DeleteJournalEntryParams) error
@@ -2235,7 +2362,7 @@ type ServerInterface interface {
 	ListMyMoodCheckIns(ctx echo.Context, params ListMyMoodCheckInsParams) error
 	// CreateMoodCheckIn Record a mood check-in (patient)
 	// (POST /v1/mood-check-ins)
-	CreateMoodCheckIn(ctx echo.Context) error
+	CreateMoodCheckIn(ctx echo.Context, params CreateMoodCheckInParams) error
 	// ListPatients List patients (clinicians and admins)
 	// (GET /v1/patients)
 	ListPatients(ctx echo.Context, params ListPatientsParams) error
@@ -2265,7 +2392,7 @@ type ServerInterface interface {
 	ListEvaluations(ctx echo.Context, patientID PatientID, params ListEvaluationsParams) error
 	// CreateEvaluation Record a candidacy evaluation (care team)
 	// (POST /v1/patients/{patient_id}/evaluations)
-	CreateEvaluation(ctx echo.Context, patientID PatientID) error
+	CreateEvaluation(ctx echo.Context, patientID PatientID, params CreateEvaluationParams) error
 	// ListPatientGoals A patient's goals, for their care team
 	// (GET /v1/patients/{patient_id}/goals)
 	ListPatientGoals(ctx echo.Context, patientID PatientID, params ListPatientGoalsParams) error
@@ -2289,7 +2416,7 @@ type ServerInterface interface {
 	ListTreatmentPlans(ctx echo.Context, patientID PatientID, params ListTreatmentPlansParams) error
 	// CreateTreatmentPlan Make a treatment plan and schedule its sessions (care team)
 	// (POST /v1/patients/{patient_id}/treatment-plans)
-	CreateTreatmentPlan(ctx echo.Context, patientID PatientID) error
+	CreateTreatmentPlan(ctx echo.Context, patientID PatientID, params CreateTreatmentPlanParams) error
 	// GetTreatmentPlan One treatment plan
 	// (GET /v1/patients/{patient_id}/treatment-plans/{plan_id})
 	GetTreatmentPlan(ctx echo.Context, patientID PatientID, planID ID, params GetTreatmentPlanParams) error
@@ -2310,7 +2437,7 @@ type ServerInterface interface {
 	ListVitalSigns(ctx echo.Context, sessionID ID, params ListVitalSignsParams) error
 	// CreateVitalSign Record a vital-sign reading during a session (care team)
 	// (POST /v1/sessions/{session_id}/vitals)
-	CreateVitalSign(ctx echo.Context, sessionID ID) error
+	CreateVitalSign(ctx echo.Context, sessionID ID, params CreateVitalSignParams) error
 	// ResetPassword Reset a clinician's or patient's password (admin)
 	// (POST /v1/users/{user_id}/password)
 	ResetPassword(ctx echo.Context, userID ID) error
@@ -2423,8 +2550,28 @@ func (w *ServerInterfaceWrapper) ListActivities(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateActivity(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateActivityParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateActivity(ctx)
+	err = w.Handler.CreateActivity(ctx, params)
 	return err
 }
 
@@ -2501,8 +2648,28 @@ func (w *ServerInterfaceWrapper) AcknowledgeAlert(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter alert_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AcknowledgeAlertParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.AcknowledgeAlert(ctx, alertID)
+	err = w.Handler.AcknowledgeAlert(ctx, alertID, params)
 	return err
 }
 
@@ -2565,8 +2732,28 @@ func (w *ServerInterfaceWrapper) ListMyAssessments(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateAssessment(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateAssessmentParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateAssessment(ctx)
+	err = w.Handler.CreateAssessment(ctx, params)
 	return err
 }
 
@@ -2635,8 +2822,28 @@ func (w *ServerInterfaceWrapper) ListClinicians(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateClinician(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateClinicianParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateClinician(ctx)
+	err = w.Handler.CreateClinician(ctx, params)
 	return err
 }
 
@@ -2676,8 +2883,28 @@ func (w *ServerInterfaceWrapper) ListGoals(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateGoal(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateGoalParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateGoal(ctx)
+	err = w.Handler.CreateGoal(ctx, params)
 	return err
 }
 
@@ -2832,8 +3059,28 @@ func (w *ServerInterfaceWrapper) CreateGoalCheckIn(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter goal_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateGoalCheckInParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateGoalCheckIn(ctx, goalID)
+	err = w.Handler.CreateGoalCheckIn(ctx, goalID, params)
 	return err
 }
 
@@ -2894,8 +3141,28 @@ func (w *ServerInterfaceWrapper) ListJournalEntries(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateJournalEntry(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateJournalEntryParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateJournalEntry(ctx)
+	err = w.Handler.CreateJournalEntry(ctx, params)
 	return err
 }
 
@@ -3135,8 +3402,28 @@ func (w *ServerInterfaceWrapper) ListMyMoodCheckIns(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreateMoodCheckIn(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateMoodCheckInParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateMoodCheckIn(ctx)
+	err = w.Handler.CreateMoodCheckIn(ctx, params)
 	return err
 }
 
@@ -3473,8 +3760,28 @@ func (w *ServerInterfaceWrapper) CreateEvaluation(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateEvaluationParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateEvaluation(ctx, patientID)
+	err = w.Handler.CreateEvaluation(ctx, patientID, params)
 	return err
 }
 
@@ -3766,8 +4073,28 @@ func (w *ServerInterfaceWrapper) CreateTreatmentPlan(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter patient_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateTreatmentPlanParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateTreatmentPlan(ctx, patientID)
+	err = w.Handler.CreateTreatmentPlan(ctx, patientID, params)
 	return err
 }
 
@@ -4034,8 +4361,28 @@ func (w *ServerInterfaceWrapper) CreateVitalSign(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter session_id: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateVitalSignParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreateVitalSign(ctx, sessionID)
+	err = w.Handler.CreateVitalSign(ctx, sessionID, params)
 	return err
 }
 
@@ -4173,6 +4520,8 @@ type BadRequestApplicationProblemPlusJSONResponse Problem
 type ConflictApplicationProblemPlusJSONResponse Problem
 
 type ForbiddenApplicationProblemPlusJSONResponse Problem
+
+type IdempotencyKeyReusedApplicationProblemPlusJSONResponse Problem
 
 type InternalErrorApplicationProblemPlusJSONResponse Problem
 
@@ -4495,7 +4844,8 @@ func (response ListActivities500ApplicationProblemPlusJSONResponse) VisitListAct
 }
 
 type CreateActivityRequestObject struct {
-	Body *CreateActivityJSONRequestBody
+	Params CreateActivityParams
+	Body   *CreateActivityJSONRequestBody
 }
 
 type CreateActivityResponseObject interface {
@@ -4567,6 +4917,22 @@ func (response CreateActivity403ApplicationProblemPlusJSONResponse) VisitCreateA
 	return err
 }
 
+type CreateActivity409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateActivity409ApplicationProblemPlusJSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateActivity413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -4595,6 +4961,22 @@ func (response CreateActivity415ApplicationProblemPlusJSONResponse) VisitCreateA
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateActivity422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateActivity422ApplicationProblemPlusJSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -4805,6 +5187,7 @@ func (response ListAlerts500ApplicationProblemPlusJSONResponse) VisitListAlertsR
 
 type AcknowledgeAlertRequestObject struct {
 	AlertID ID `json:"alert_id"`
+	Params  AcknowledgeAlertParams
 	Body    *AcknowledgeAlertJSONRequestBody
 }
 
@@ -4937,6 +5320,22 @@ func (response AcknowledgeAlert415ApplicationProblemPlusJSONResponse) VisitAckno
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type AcknowledgeAlert422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response AcknowledgeAlert422ApplicationProblemPlusJSONResponse) VisitAcknowledgeAlertResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5103,7 +5502,8 @@ func (response ListMyAssessments500ApplicationProblemPlusJSONResponse) VisitList
 }
 
 type CreateAssessmentRequestObject struct {
-	Body *CreateAssessmentJSONRequestBody
+	Params CreateAssessmentParams
+	Body   *CreateAssessmentJSONRequestBody
 }
 
 type CreateAssessmentResponseObject interface {
@@ -5175,6 +5575,22 @@ func (response CreateAssessment403ApplicationProblemPlusJSONResponse) VisitCreat
 	return err
 }
 
+type CreateAssessment409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAssessment409ApplicationProblemPlusJSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateAssessment413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -5203,6 +5619,22 @@ func (response CreateAssessment415ApplicationProblemPlusJSONResponse) VisitCreat
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateAssessment422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateAssessment422ApplicationProblemPlusJSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -5724,7 +6156,8 @@ func (response ListClinicians500ApplicationProblemPlusJSONResponse) VisitListCli
 }
 
 type CreateClinicianRequestObject struct {
-	Body *CreateClinicianJSONRequestBody
+	Params CreateClinicianParams
+	Body   *CreateClinicianJSONRequestBody
 }
 
 type CreateClinicianResponseObject interface {
@@ -5844,6 +6277,22 @@ func (response CreateClinician415ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type CreateClinician422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateClinician422ApplicationProblemPlusJSONResponse) VisitCreateClinicianResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateClinician500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -5950,7 +6399,8 @@ func (response ListGoals500ApplicationProblemPlusJSONResponse) VisitListGoalsRes
 }
 
 type CreateGoalRequestObject struct {
-	Body *CreateGoalJSONRequestBody
+	Params CreateGoalParams
+	Body   *CreateGoalJSONRequestBody
 }
 
 type CreateGoalResponseObject interface {
@@ -6032,6 +6482,22 @@ func (response CreateGoal403ApplicationProblemPlusJSONResponse) VisitCreateGoalR
 	return err
 }
 
+type CreateGoal409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoal409ApplicationProblemPlusJSONResponse) VisitCreateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateGoal413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -6060,6 +6526,22 @@ func (response CreateGoal415ApplicationProblemPlusJSONResponse) VisitCreateGoalR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoal422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoal422ApplicationProblemPlusJSONResponse) VisitCreateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6627,6 +7109,7 @@ func (response ListGoalCheckIns500ApplicationProblemPlusJSONResponse) VisitListG
 
 type CreateGoalCheckInRequestObject struct {
 	GoalID ID `json:"goal_id"`
+	Params CreateGoalCheckInParams
 	Body   *CreateGoalCheckInJSONRequestBody
 }
 
@@ -6715,6 +7198,22 @@ func (response CreateGoalCheckIn404ApplicationProblemPlusJSONResponse) VisitCrea
 	return err
 }
 
+type CreateGoalCheckIn409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoalCheckIn409ApplicationProblemPlusJSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateGoalCheckIn413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -6743,6 +7242,22 @@ func (response CreateGoalCheckIn415ApplicationProblemPlusJSONResponse) VisitCrea
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateGoalCheckIn422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateGoalCheckIn422ApplicationProblemPlusJSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -6853,7 +7368,8 @@ func (response ListJournalEntries500ApplicationProblemPlusJSONResponse) VisitLis
 }
 
 type CreateJournalEntryRequestObject struct {
-	Body *CreateJournalEntryJSONRequestBody
+	Params CreateJournalEntryParams
+	Body   *CreateJournalEntryJSONRequestBody
 }
 
 type CreateJournalEntryResponseObject interface {
@@ -6935,6 +7451,22 @@ func (response CreateJournalEntry403ApplicationProblemPlusJSONResponse) VisitCre
 	return err
 }
 
+type CreateJournalEntry409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJournalEntry409ApplicationProblemPlusJSONResponse) VisitCreateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateJournalEntry413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -6963,6 +7495,22 @@ func (response CreateJournalEntry415ApplicationProblemPlusJSONResponse) VisitCre
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateJournalEntry422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateJournalEntry422ApplicationProblemPlusJSONResponse) VisitCreateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -7941,7 +8489,8 @@ func (response ListMyMoodCheckIns500ApplicationProblemPlusJSONResponse) VisitLis
 }
 
 type CreateMoodCheckInRequestObject struct {
-	Body *CreateMoodCheckInJSONRequestBody
+	Params CreateMoodCheckInParams
+	Body   *CreateMoodCheckInJSONRequestBody
 }
 
 type CreateMoodCheckInResponseObject interface {
@@ -8013,6 +8562,22 @@ func (response CreateMoodCheckIn403ApplicationProblemPlusJSONResponse) VisitCrea
 	return err
 }
 
+type CreateMoodCheckIn409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMoodCheckIn409ApplicationProblemPlusJSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateMoodCheckIn413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -8041,6 +8606,22 @@ func (response CreateMoodCheckIn415ApplicationProblemPlusJSONResponse) VisitCrea
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateMoodCheckIn422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateMoodCheckIn422ApplicationProblemPlusJSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9025,6 +9606,7 @@ func (response ListEvaluations500ApplicationProblemPlusJSONResponse) VisitListEv
 
 type CreateEvaluationRequestObject struct {
 	PatientID PatientID `json:"patient_id"`
+	Params    CreateEvaluationParams
 	Body      *CreateEvaluationJSONRequestBody
 }
 
@@ -9113,6 +9695,22 @@ func (response CreateEvaluation404ApplicationProblemPlusJSONResponse) VisitCreat
 	return err
 }
 
+type CreateEvaluation409ApplicationProblemPlusJSONResponse struct {
+	ConflictApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation409ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateEvaluation413ApplicationProblemPlusJSONResponse struct {
 	PayloadTooLargeApplicationProblemPlusJSONResponse
 }
@@ -9141,6 +9739,22 @@ func (response CreateEvaluation415ApplicationProblemPlusJSONResponse) VisitCreat
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateEvaluation422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateEvaluation422ApplicationProblemPlusJSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -9878,6 +10492,7 @@ func (response ListTreatmentPlans500ApplicationProblemPlusJSONResponse) VisitLis
 
 type CreateTreatmentPlanRequestObject struct {
 	PatientID PatientID `json:"patient_id"`
+	Params    CreateTreatmentPlanParams
 	Body      *CreateTreatmentPlanJSONRequestBody
 }
 
@@ -10018,6 +10633,22 @@ func (response CreateTreatmentPlan415ApplicationProblemPlusJSONResponse) VisitCr
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateTreatmentPlan422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateTreatmentPlan422ApplicationProblemPlusJSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -10831,6 +11462,7 @@ func (response ListVitalSigns500ApplicationProblemPlusJSONResponse) VisitListVit
 
 type CreateVitalSignRequestObject struct {
 	SessionID ID `json:"session_id"`
+	Params    CreateVitalSignParams
 	Body      *CreateVitalSignJSONRequestBody
 }
 
@@ -10963,6 +11595,22 @@ func (response CreateVitalSign415ApplicationProblemPlusJSONResponse) VisitCreate
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateVitalSign422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreateVitalSign422ApplicationProblemPlusJSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -11463,8 +12111,10 @@ func (sh *strictHandler) ListActivities(ctx echo.Context, params ListActivitiesP
 }
 
 // CreateActivity operation middleware
-func (sh *strictHandler) CreateActivity(ctx echo.Context) error {
+func (sh *strictHandler) CreateActivity(ctx echo.Context, params CreateActivityParams) error {
 	var request CreateActivityRequestObject
+
+	request.Params = params
 
 	var body CreateActivityJSONRequestBody
 	var err error
@@ -11559,10 +12209,11 @@ func (sh *strictHandler) ListAlerts(ctx echo.Context, params ListAlertsParams) e
 }
 
 // AcknowledgeAlert operation middleware
-func (sh *strictHandler) AcknowledgeAlert(ctx echo.Context, alertID ID) error {
+func (sh *strictHandler) AcknowledgeAlert(ctx echo.Context, alertID ID, params AcknowledgeAlertParams) error {
 	var request AcknowledgeAlertRequestObject
 
 	request.AlertID = alertID
+	request.Params = params
 
 	var body AcknowledgeAlertJSONRequestBody
 	var err error
@@ -11658,8 +12309,10 @@ func (sh *strictHandler) ListMyAssessments(ctx echo.Context, params ListMyAssess
 }
 
 // CreateAssessment operation middleware
-func (sh *strictHandler) CreateAssessment(ctx echo.Context) error {
+func (sh *strictHandler) CreateAssessment(ctx echo.Context, params CreateAssessmentParams) error {
 	var request CreateAssessmentRequestObject
+
+	request.Params = params
 
 	var body CreateAssessmentJSONRequestBody
 	var err error
@@ -11913,8 +12566,10 @@ func (sh *strictHandler) ListClinicians(ctx echo.Context, params ListCliniciansP
 }
 
 // CreateClinician operation middleware
-func (sh *strictHandler) CreateClinician(ctx echo.Context) error {
+func (sh *strictHandler) CreateClinician(ctx echo.Context, params CreateClinicianParams) error {
 	var request CreateClinicianRequestObject
+
+	request.Params = params
 
 	var body CreateClinicianJSONRequestBody
 	var err error
@@ -11984,8 +12639,10 @@ func (sh *strictHandler) ListGoals(ctx echo.Context, params ListGoalsParams) err
 }
 
 // CreateGoal operation middleware
-func (sh *strictHandler) CreateGoal(ctx echo.Context) error {
+func (sh *strictHandler) CreateGoal(ctx echo.Context, params CreateGoalParams) error {
 	var request CreateGoalRequestObject
+
+	request.Params = params
 
 	var body CreateGoalJSONRequestBody
 	var err error
@@ -12157,10 +12814,11 @@ func (sh *strictHandler) ListGoalCheckIns(ctx echo.Context, goalID ID, params Li
 }
 
 // CreateGoalCheckIn operation middleware
-func (sh *strictHandler) CreateGoalCheckIn(ctx echo.Context, goalID ID) error {
+func (sh *strictHandler) CreateGoalCheckIn(ctx echo.Context, goalID ID, params CreateGoalCheckInParams) error {
 	var request CreateGoalCheckInRequestObject
 
 	request.GoalID = goalID
+	request.Params = params
 
 	var body CreateGoalCheckInJSONRequestBody
 	var err error
@@ -12230,8 +12888,10 @@ func (sh *strictHandler) ListJournalEntries(ctx echo.Context, params ListJournal
 }
 
 // CreateJournalEntry operation middleware
-func (sh *strictHandler) CreateJournalEntry(ctx echo.Context) error {
+func (sh *strictHandler) CreateJournalEntry(ctx echo.Context, params CreateJournalEntryParams) error {
 	var request CreateJournalEntryRequestObject
+
+	request.Params = params
 
 	var body CreateJournalEntryJSONRequestBody
 	var err error
@@ -12546,8 +13206,10 @@ func (sh *strictHandler) ListMyMoodCheckIns(ctx echo.Context, params ListMyMoodC
 }
 
 // CreateMoodCheckIn operation middleware
-func (sh *strictHandler) CreateMoodCheckIn(ctx echo.Context) error {
+func (sh *strictHandler) CreateMoodCheckIn(ctx echo.Context, params CreateMoodCheckInParams) error {
 	var request CreateMoodCheckInRequestObject
+
+	request.Params = params
 
 	var body CreateMoodCheckInJSONRequestBody
 	var err error
@@ -12848,10 +13510,11 @@ func (sh *strictHandler) ListEvaluations(ctx echo.Context, patientID PatientID, 
 }
 
 // CreateEvaluation operation middleware
-func (sh *strictHandler) CreateEvaluation(ctx echo.Context, patientID PatientID) error {
+func (sh *strictHandler) CreateEvaluation(ctx echo.Context, patientID PatientID, params CreateEvaluationParams) error {
 	var request CreateEvaluationRequestObject
 
 	request.PatientID = patientID
+	request.Params = params
 
 	var body CreateEvaluationJSONRequestBody
 	var err error
@@ -13079,10 +13742,11 @@ func (sh *strictHandler) ListTreatmentPlans(ctx echo.Context, patientID PatientI
 }
 
 // CreateTreatmentPlan operation middleware
-func (sh *strictHandler) CreateTreatmentPlan(ctx echo.Context, patientID PatientID) error {
+func (sh *strictHandler) CreateTreatmentPlan(ctx echo.Context, patientID PatientID, params CreateTreatmentPlanParams) error {
 	var request CreateTreatmentPlanRequestObject
 
 	request.PatientID = patientID
+	request.Params = params
 
 	var body CreateTreatmentPlanJSONRequestBody
 	var err error
@@ -13330,10 +13994,11 @@ func (sh *strictHandler) ListVitalSigns(ctx echo.Context, sessionID ID, params L
 }
 
 // CreateVitalSign operation middleware
-func (sh *strictHandler) CreateVitalSign(ctx echo.Context, sessionID ID) error {
+func (sh *strictHandler) CreateVitalSign(ctx echo.Context, sessionID ID, params CreateVitalSignParams) error {
 	var request CreateVitalSignRequestObject
 
 	request.SessionID = sessionID
+	request.Params = params
 
 	var body CreateVitalSignJSONRequestBody
 	var err error

@@ -32,6 +32,8 @@ type Deps struct {
 	RequestTimeout time.Duration
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
+	// Idempotency keeps responses to requests made with Idempotency-Key.
+	Idempotency *store.Idempotency
 
 	// Integration dependencies: add below.
 

@@ -93,9 +93,11 @@ func (m *contractMiddleware) handle(next echo.HandlerFunc) echo.HandlerFunc {
 			c.SetRequest(req)
 		}
 		if op.RequestBody != nil {
-			if err := checkBody(req, op.RequestBody.Value); err != nil {
+			body, err := checkBody(req, op.RequestBody.Value)
+			if err != nil {
 				return err
 			}
+			c.Set(bodyKey, body)
 		}
 		in := &openapi3filter.RequestValidationInput{
 			Request:    req,
@@ -150,12 +152,17 @@ func checkRole(op *openapi3.Operation, role string) error {
 	return apperr.New(apperr.Forbidden, "This operation is for %s accounts only.", strings.Join(names, " and "))
 }
 
+// bodyKey is where the contract middleware leaves the request body it read,
+// for the idempotency middleware's fingerprint.
+const bodyKey = "request.body"
+
 // checkBody answers 415 for a body that is not in a declared media type,
-// and 413 for one over the limit, before the validator reads it.
-func checkBody(req *http.Request, body *openapi3.RequestBody) error {
+// and 413 for one over the limit, before the validator reads it. It returns
+// the body.
+func checkBody(req *http.Request, body *openapi3.RequestBody) ([]byte, error) {
 	ct := req.Header.Get(echo.HeaderContentType)
 	if ct == "" && req.ContentLength == 0 {
-		return nil // no body at all: the validator says whether one is required
+		return nil, nil // no body at all: the validator says whether one is required
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || body.Content.Get(mt) == nil {
@@ -164,22 +171,22 @@ func checkBody(req *http.Request, body *openapi3.RequestBody) error {
 			types = append(types, t)
 		}
 		slices.Sort(types)
-		return apperr.New(apperr.UnsupportedType, "Send the body as %s.", strings.Join(types, " or "))
+		return nil, apperr.New(apperr.UnsupportedType, "Send the body as %s.", strings.Join(types, " or "))
 	}
 	data, err := io.ReadAll(req.Body)
 	if err != nil {
 		var he *echo.HTTPError
 		if errors.As(err, &he) && he.Code == http.StatusRequestEntityTooLarge {
-			return he
+			return nil, he
 		}
-		return apperr.New(apperr.Invalid, "The request body could not be read.")
+		return nil, apperr.New(apperr.Invalid, "The request body could not be read.")
 	}
 	if hasNUL(data) {
 		// PostgreSQL text cannot hold NUL, and no clinic text needs it.
-		return apperr.Field("body", "must not contain the NUL character (\\u0000)")
+		return nil, apperr.Field("body", "must not contain the NUL character (\\u0000)")
 	}
 	req.Body = io.NopCloser(bytes.NewReader(data))
-	return nil
+	return data, nil
 }
 
 // hasNUL reports whether a JSON document holds a NUL character, written as

@@ -71,6 +71,7 @@ func New(deps Deps) (*echo.Echo, error) {
 		middleware.ContextTimeout(deps.RequestTimeout),
 		contract.handle,
 		conditional,
+		idempotency(deps.Idempotency, deps.Log.WarnContext),
 	)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
 	return e, nil
