@@ -625,6 +625,14 @@ type ChangePasswordRequest struct {
 	NewPassword NewPassword `json:"new_password"`
 }
 
+// ClientID Optional: an id the client makes (a UUID, v4 or v7) so a create can be
+// retried safely offline. A second create with the same id by the same
+// user answers 200 with the record as it is now, creating nothing; the
+// same id used by anyone else is 409.
+//
+// Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+type ClientID = openapi_types.UUID
+
 // ClinicalNote defines model for ClinicalNote.
 type ClinicalNote = string
 
@@ -634,6 +642,15 @@ type Contraindication string
 // CreateActivityRequest defines model for CreateActivityRequest.
 type CreateActivityRequest struct {
 	DurationMinutes *int `json:"duration_minutes,omitempty"`
+
+	// ID Optional: an id the client makes (a UUID, v4 or v7) so a create can be
+	// retried safely offline. A second create with the same id by the same
+	// user answers 200 with the record as it is now, creating nothing; the
+	// same id used by anyone else is 409.
+	//
+	//
+	// Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID *ClientID `json:"id,omitempty"`
 
 	// Kind Self-reflection: time in `nature`, `mindfulness_meditation`. Self-care:
 	// `calming_music`, `exercise`, `time_with_loved_ones`, `creativity`,
@@ -651,6 +668,15 @@ type CreateActivityRequest struct {
 type CreateAssessmentRequest struct {
 	// Answers One answer per item, in item order; 9 for `phq9`, 7 for `gad7`.
 	Answers []int `json:"answers"`
+
+	// ID Optional: an id the client makes (a UUID, v4 or v7) so a create can be
+	// retried safely offline. A second create with the same id by the same
+	// user answers 200 with the record as it is now, creating nothing; the
+	// same id used by anyone else is 409.
+	//
+	//
+	// Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID *ClientID `json:"id,omitempty"`
 
 	// Instrument `phq9`: Patient Health Questionnaire-9 (depression). `gad7`: Generalized Anxiety Disorder-7 (anxiety).
 	Instrument Instrument `json:"instrument"`
@@ -683,11 +709,29 @@ type CreateEvaluationRequest struct {
 	// Contraindications The contraindications found; none when absent.
 	Contraindications *[]Contraindication `json:"contraindications,omitempty"`
 	EvaluatedAt       time.Time           `json:"evaluated_at"`
-	Outcome           EvaluationOutcome   `json:"outcome"`
+
+	// ID Optional: an id the client makes (a UUID, v4 or v7) so a create can be
+	// retried safely offline. A second create with the same id by the same
+	// user answers 200 with the record as it is now, creating nothing; the
+	// same id used by anyone else is 409.
+	//
+	//
+	// Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID      *ClientID         `json:"id,omitempty"`
+	Outcome EvaluationOutcome `json:"outcome"`
 }
 
 // CreateGoalCheckInRequest defines model for CreateGoalCheckInRequest.
 type CreateGoalCheckInRequest struct {
+	// ID Optional: an id the client makes (a UUID, v4 or v7) so a create can be
+	// retried safely offline. A second create with the same id by the same
+	// user answers 200 with the record as it is now, creating nothing; the
+	// same id used by anyone else is 409.
+	//
+	//
+	// Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID *ClientID `json:"id,omitempty"`
+
 	// Note The patient's own words, up to 2,000 characters, encrypted at rest.
 	Note *PrivateNote `json:"note,omitempty"`
 
@@ -703,6 +747,15 @@ type CreateGoalRequest struct {
 	Category  GoalCategory `json:"category"`
 	FirstStep *string      `json:"first_step,omitempty"`
 
+	// ID Optional: an id the client makes (a UUID, v4 or v7) so a create can be
+	// retried safely offline. A second create with the same id by the same
+	// user answers 200 with the record as it is now, creating nothing; the
+	// same id used by anyone else is 409.
+	//
+	//
+	// Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID *ClientID `json:"id,omitempty"`
+
 	// SourceJournalEntryID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
 	SourceJournalEntryID *ID                 `json:"source_journal_entry_id,omitempty"`
 	Status               *GoalStatus         `json:"status,omitempty"`
@@ -717,6 +770,15 @@ type CreateGoalRequest struct {
 type CreateJournalEntryRequest struct {
 	// Body The entry's text, up to 20,000 characters.
 	Body JournalBody `json:"body"`
+
+	// ID Optional: an id the client makes (a UUID, v4 or v7) so a create can be
+	// retried safely offline. A second create with the same id by the same
+	// user answers 200 with the record as it is now, creating nothing; the
+	// same id used by anyone else is 409.
+	//
+	//
+	// Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID *ClientID `json:"id,omitempty"`
 
 	// Insights Short statements of what the patient realised, at most 20 of up to 280 characters.
 	Insights *JournalInsights `json:"insights,omitempty"`
@@ -740,6 +802,15 @@ type CreateMoodCheckInRequest struct {
 	// Anxiety 1 is calm, 10 the most anxious.
 	Anxiety *int `json:"anxiety,omitempty"`
 
+	// ID Optional: an id the client makes (a UUID, v4 or v7) so a create can be
+	// retried safely offline. A second create with the same id by the same
+	// user answers 200 with the record as it is now, creating nothing; the
+	// same id used by anyone else is 409.
+	//
+	//
+	// Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID *ClientID `json:"id,omitempty"`
+
 	// Mood 1 is the worst mood, 10 the best.
 	Mood int     `json:"mood"`
 	Note *string `json:"note,omitempty"`
@@ -750,6 +821,15 @@ type CreateMoodCheckInRequest struct {
 
 // CreateTreatmentPlanRequest defines model for CreateTreatmentPlanRequest.
 type CreateTreatmentPlanRequest struct {
+	// ID Optional: an id the client makes (a UUID, v4 or v7) so a create can be
+	// retried safely offline. A second create with the same id by the same
+	// user answers 200 with the record as it is now, creating nothing; the
+	// same id used by anyone else is 409.
+	//
+	//
+	// Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID *ClientID `json:"id,omitempty"`
+
 	// PreferredTime Local time HH:MM between 06:00 and 20:00.
 	//
 	// Example: 10:00
@@ -775,6 +855,15 @@ type CreateVitalSignRequest struct {
 
 	// HeartRate Beats per minute.
 	HeartRate int `json:"heart_rate"`
+
+	// ID Optional: an id the client makes (a UUID, v4 or v7) so a create can be
+	// retried safely offline. A second create with the same id by the same
+	// user answers 200 with the record as it is now, creating nothing; the
+	// same id used by anyone else is 409.
+	//
+	//
+	// Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID *ClientID `json:"id,omitempty"`
 
 	// Spo2 Oxygen saturation, percent.
 	Spo2 int `json:"spo2"`
@@ -4852,6 +4941,20 @@ type CreateActivityResponseObject interface {
 	VisitCreateActivityResponse(w http.ResponseWriter) error
 }
 
+type CreateActivity200JSONResponse Activity
+
+func (response CreateActivity200JSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateActivity201JSONResponse Activity
 
 func (response CreateActivity201JSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
@@ -5508,6 +5611,20 @@ type CreateAssessmentRequestObject struct {
 
 type CreateAssessmentResponseObject interface {
 	VisitCreateAssessmentResponse(w http.ResponseWriter) error
+}
+
+type CreateAssessment200JSONResponse Assessment
+
+func (response CreateAssessment200JSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type CreateAssessment201JSONResponse Assessment
@@ -6407,6 +6524,30 @@ type CreateGoalResponseObject interface {
 	VisitCreateGoalResponse(w http.ResponseWriter) error
 }
 
+type CreateGoal200ResponseHeaders struct {
+	ETag *string
+}
+
+type CreateGoal200JSONResponse struct {
+	Body    Goal
+	Headers CreateGoal200ResponseHeaders
+}
+
+func (response CreateGoal200JSONResponse) VisitCreateGoalResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateGoal201ResponseHeaders struct {
 	ETag *string
 }
@@ -7117,6 +7258,20 @@ type CreateGoalCheckInResponseObject interface {
 	VisitCreateGoalCheckInResponse(w http.ResponseWriter) error
 }
 
+type CreateGoalCheckIn200JSONResponse GoalCheckIn
+
+func (response CreateGoalCheckIn200JSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateGoalCheckIn201JSONResponse GoalCheckIn
 
 func (response CreateGoalCheckIn201JSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
@@ -7374,6 +7529,30 @@ type CreateJournalEntryRequestObject struct {
 
 type CreateJournalEntryResponseObject interface {
 	VisitCreateJournalEntryResponse(w http.ResponseWriter) error
+}
+
+type CreateJournalEntry200ResponseHeaders struct {
+	ETag *string
+}
+
+type CreateJournalEntry200JSONResponse struct {
+	Body    JournalEntry
+	Headers CreateJournalEntry200ResponseHeaders
+}
+
+func (response CreateJournalEntry200JSONResponse) VisitCreateJournalEntryResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type CreateJournalEntry201ResponseHeaders struct {
@@ -8497,6 +8676,20 @@ type CreateMoodCheckInResponseObject interface {
 	VisitCreateMoodCheckInResponse(w http.ResponseWriter) error
 }
 
+type CreateMoodCheckIn200JSONResponse MoodCheckIn
+
+func (response CreateMoodCheckIn200JSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateMoodCheckIn201JSONResponse MoodCheckIn
 
 func (response CreateMoodCheckIn201JSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
@@ -9614,6 +9807,20 @@ type CreateEvaluationResponseObject interface {
 	VisitCreateEvaluationResponse(w http.ResponseWriter) error
 }
 
+type CreateEvaluation200JSONResponse CandidacyEvaluation
+
+func (response CreateEvaluation200JSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreateEvaluation201JSONResponse CandidacyEvaluation
 
 func (response CreateEvaluation201JSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
@@ -10498,6 +10705,30 @@ type CreateTreatmentPlanRequestObject struct {
 
 type CreateTreatmentPlanResponseObject interface {
 	VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error
+}
+
+type CreateTreatmentPlan200ResponseHeaders struct {
+	ETag *string
+}
+
+type CreateTreatmentPlan200JSONResponse struct {
+	Body    TreatmentPlan
+	Headers CreateTreatmentPlan200ResponseHeaders
+}
+
+func (response CreateTreatmentPlan200JSONResponse) VisitCreateTreatmentPlanResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ETag != nil {
+		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type CreateTreatmentPlan201ResponseHeaders struct {
@@ -11468,6 +11699,20 @@ type CreateVitalSignRequestObject struct {
 
 type CreateVitalSignResponseObject interface {
 	VisitCreateVitalSignResponse(w http.ResponseWriter) error
+}
+
+type CreateVitalSign200JSONResponse VitalSign
+
+func (response CreateVitalSign200JSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
 }
 
 type CreateVitalSign201JSONResponse VitalSign

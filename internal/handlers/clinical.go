@@ -94,7 +94,7 @@ func (s *Server) CreateEvaluation(ctx context.Context, req api.CreateEvaluationR
 		return nil, err
 	}
 	e := models.CandidacyEvaluation{
-		PatientID: req.PatientID, EvaluatedBy: id.UserID, EvaluatedAt: instant(b.EvaluatedAt),
+		ID: clientID(b.ID), PatientID: req.PatientID, EvaluatedBy: id.UserID, EvaluatedAt: instant(b.EvaluatedAt),
 		Outcome: string(b.Outcome), ClinicianNotes: b.ClinicianNotes,
 	}
 	if b.Contraindications != nil {
@@ -107,8 +107,19 @@ func (s *Server) CreateEvaluation(ctx context.Context, req api.CreateEvaluationR
 	if bp != nil {
 		e.BaselineSystolic, e.BaselineDiastolic = &bp.Systolic, &bp.Diastolic
 	}
-	if err := s.Store.CreateEvaluation(ctx, &e); err != nil {
+	existed, err := s.createOnce(ctx, "candidacy_evaluations", "evaluated_by", b.ID, id.UserID,
+		func() error { return s.Store.CreateEvaluation(ctx, &e) },
+		func(rid uuid.UUID) (err error) {
+			if e, err = s.Store.EvaluationByID(ctx, rid); err == nil && e.PatientID != req.PatientID {
+				err = errIDTaken
+			}
+			return err
+		})
+	if err != nil {
 		return nil, err
+	}
+	if existed {
+		return api.CreateEvaluation200JSONResponse(toEvaluation(e, true)), nil
 	}
 	return api.CreateEvaluation201JSONResponse(toEvaluation(e, true)), nil
 }
@@ -139,7 +150,7 @@ func (s *Server) CreateTreatmentPlan(ctx context.Context, req api.CreateTreatmen
 	}
 	b := req.Body
 	np := store.NewPlan{
-		StartDate: b.StartDate.Time, SessionsPerWeek: int(b.SessionsPerWeek), SessionCount: defaultSessionCount,
+		ID: clientID(b.ID), StartDate: b.StartDate.Time, SessionsPerWeek: int(b.SessionsPerWeek), SessionCount: defaultSessionCount,
 		Route: string(b.Route), TimeOfDay: defaultSessionTime,
 	}
 	if b.SessionCount != nil {
@@ -151,12 +162,23 @@ func (s *Server) CreateTreatmentPlan(ctx context.Context, req api.CreateTreatmen
 	if b.PreferredWeekdays != nil {
 		np.Weekdays = *b.PreferredWeekdays
 	}
-	plan, err := s.Store.CreatePlan(ctx, req.PatientID, id.UserID, np)
+	var plan models.TreatmentPlan
+	existed, err := s.createOnce(ctx, "treatment_plans", "created_by", b.ID, id.UserID,
+		func() (err error) { plan, err = s.Store.CreatePlan(ctx, req.PatientID, id.UserID, np); return err },
+		func(rid uuid.UUID) (err error) {
+			if plan, err = s.Store.PlanOfPatient(ctx, rid, req.PatientID); apperr.Is(err, apperr.NotFound) {
+				err = errIDTaken
+			}
+			return err
+		})
 	if err != nil {
 		return nil, err
 	}
 	body := toPlan(plan)
 	tag := ETag(body.ID, body.Version)
+	if existed {
+		return api.CreateTreatmentPlan200JSONResponse{Body: body, Headers: api.CreateTreatmentPlan200ResponseHeaders{ETag: &tag}}, nil
+	}
 	return api.CreateTreatmentPlan201JSONResponse{Body: body, Headers: api.CreateTreatmentPlan201ResponseHeaders{ETag: &tag}}, nil
 }
 

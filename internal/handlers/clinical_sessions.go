@@ -212,11 +212,22 @@ func (s *Server) CreateVitalSign(ctx context.Context, req api.CreateVitalSignReq
 		return nil, err
 	}
 	v := models.VitalSign{
-		SessionID: ts.ID, RecordedBy: id.UserID, TakenAt: instant(b.TakenAt),
+		ID: clientID(b.ID), SessionID: ts.ID, RecordedBy: id.UserID, TakenAt: instant(b.TakenAt),
 		Systolic: b.Systolic, Diastolic: b.Diastolic, HeartRate: b.HeartRate, Spo2: b.Spo2,
 	}
-	if err := s.Store.CreateVitalSign(ctx, &v); err != nil {
+	existed, err := s.createOnce(ctx, "vital_signs", "recorded_by", b.ID, id.UserID,
+		func() error { return s.Store.CreateVitalSign(ctx, &v) },
+		func(rid uuid.UUID) (err error) {
+			if v, err = s.Store.VitalSignByID(ctx, rid); err == nil && v.SessionID != ts.ID {
+				err = errIDTaken
+			}
+			return err
+		})
+	if err != nil {
 		return nil, err
+	}
+	if existed {
+		return api.CreateVitalSign200JSONResponse(toVitalSign(v)), nil
 	}
 	return api.CreateVitalSign201JSONResponse(toVitalSign(v)), nil
 }

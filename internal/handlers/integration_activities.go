@@ -23,11 +23,20 @@ func (s *Server) CreateActivity(ctx context.Context, req api.CreateActivityReque
 	if b.OccurredAt.After(time.Now().Add(clockSkew)) {
 		return nil, apperr.Field("occurred_at", "must not be in the future")
 	}
-	a, err := s.Integration.CreateActivity(ctx, store.Activity{
-		PatientID: id.UserID, Kind: string(b.Kind), OccurredAt: b.OccurredAt, DurationMinutes: b.DurationMinutes, Note: b.Note,
-	})
+	var a store.Activity
+	existed, err := s.createOnce(ctx, "activities", "patient_id", b.ID, id.UserID,
+		func() (err error) {
+			a, err = s.Integration.CreateActivity(ctx, store.Activity{
+				ID: clientID(b.ID), PatientID: id.UserID, Kind: string(b.Kind), OccurredAt: b.OccurredAt, DurationMinutes: b.DurationMinutes, Note: b.Note,
+			})
+			return err
+		},
+		func(rid uuid.UUID) (err error) { a, err = s.Integration.ActivityByID(ctx, rid); return err })
 	if err != nil {
 		return nil, err
+	}
+	if existed {
+		return api.CreateActivity200JSONResponse(toActivity(a)), nil
 	}
 	return api.CreateActivity201JSONResponse(toActivity(a)), nil
 }

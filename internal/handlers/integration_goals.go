@@ -22,7 +22,7 @@ func (s *Server) CreateGoal(ctx context.Context, req api.CreateGoalRequestObject
 		return nil, err
 	}
 	g := store.Goal{
-		PatientID: id.UserID, Title: b.Title, Why: b.Why, SourceJournalEntryID: b.SourceJournalEntryID,
+		ID: clientID(b.ID), PatientID: id.UserID, Title: b.Title, Why: b.Why, SourceJournalEntryID: b.SourceJournalEntryID,
 		Category: string(b.Category), FirstStep: b.FirstStep, Status: models.GoalActive,
 	}
 	if b.Status != nil {
@@ -31,12 +31,17 @@ func (s *Server) CreateGoal(ctx context.Context, req api.CreateGoalRequestObject
 	if b.TargetDate != nil {
 		g.TargetDate = &b.TargetDate.Time
 	}
-	g, err = s.Integration.CreateGoal(ctx, g)
+	existed, err := s.createOnce(ctx, "goals", "patient_id", b.ID, id.UserID,
+		func() (err error) { g, err = s.Integration.CreateGoal(ctx, g); return err },
+		func(rid uuid.UUID) (err error) { g, err = s.Integration.GoalOf(ctx, id.UserID, rid); return err })
 	if err != nil {
 		return nil, err
 	}
 	body := toGoal(g)
 	tag := ETag(body.ID, body.Version)
+	if existed {
+		return api.CreateGoal200JSONResponse{Body: body, Headers: api.CreateGoal200ResponseHeaders{ETag: &tag}}, nil
+	}
 	return api.CreateGoal201JSONResponse{Body: body, Headers: api.CreateGoal201ResponseHeaders{ETag: &tag}}, nil
 }
 
@@ -127,9 +132,24 @@ func (s *Server) CreateGoalCheckIn(ctx context.Context, req api.CreateGoalCheckI
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.Integration.CreateGoalCheckIn(ctx, id.UserID, req.GoalID, store.GoalCheckIn{Progress: req.Body.Progress, Note: req.Body.Note})
+	b := req.Body
+	var c store.GoalCheckIn
+	existed, err := s.createOnce(ctx, "goal_check_ins", "(SELECT g.patient_id FROM goals g WHERE g.id = goal_check_ins.goal_id)", b.ID, id.UserID,
+		func() (err error) {
+			c, err = s.Integration.CreateGoalCheckIn(ctx, id.UserID, req.GoalID, store.GoalCheckIn{ID: clientID(b.ID), Progress: b.Progress, Note: b.Note})
+			return err
+		},
+		func(rid uuid.UUID) (err error) {
+			if c, err = s.Integration.GoalCheckInByID(ctx, rid); err == nil && c.GoalID != req.GoalID {
+				err = errIDTaken
+			}
+			return err
+		})
 	if err != nil {
 		return nil, err
+	}
+	if existed {
+		return api.CreateGoalCheckIn200JSONResponse(toGoalCheckIn(c)), nil
 	}
 	return api.CreateGoalCheckIn201JSONResponse(toGoalCheckIn(c)), nil
 }

@@ -23,15 +23,24 @@ func (s *Server) CreateJournalEntry(ctx context.Context, req api.CreateJournalEn
 	if err := s.checkJournalRefs(ctx, id.UserID, b.PromptKey, b.SessionID); err != nil {
 		return nil, err
 	}
-	e, err := s.Integration.CreateJournalEntry(ctx, store.JournalEntry{
-		PatientID: id.UserID, SessionID: b.SessionID, PromptKey: b.PromptKey, Title: b.Title, Body: b.Body,
-		Mood: b.Mood, Insights: deref(b.Insights), SharedWithCareTeam: deref(b.SharedWithCareTeam),
-	})
+	var e store.JournalEntry
+	existed, err := s.createOnce(ctx, "journal_entries", "patient_id", b.ID, id.UserID,
+		func() (err error) {
+			e, err = s.Integration.CreateJournalEntry(ctx, store.JournalEntry{
+				ID: clientID(b.ID), PatientID: id.UserID, SessionID: b.SessionID, PromptKey: b.PromptKey, Title: b.Title, Body: b.Body,
+				Mood: b.Mood, Insights: deref(b.Insights), SharedWithCareTeam: deref(b.SharedWithCareTeam),
+			})
+			return err
+		},
+		func(rid uuid.UUID) (err error) { e, err = s.Integration.JournalEntryOf(ctx, id.UserID, rid, false); return err })
 	if err != nil {
 		return nil, err
 	}
 	body := toJournalEntry(e)
 	tag := ETag(body.ID, body.Version)
+	if existed {
+		return api.CreateJournalEntry200JSONResponse{Body: body, Headers: api.CreateJournalEntry200ResponseHeaders{ETag: &tag}}, nil
+	}
 	return api.CreateJournalEntry201JSONResponse{Body: body, Headers: api.CreateJournalEntry201ResponseHeaders{ETag: &tag}}, nil
 }
 

@@ -64,6 +64,7 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 	}
 
 	a := models.Assessment{
+		ID:         clientID(b.ID),
 		PatientID:  id.UserID,
 		Instrument: in.Key,
 		Answers:    measurement.EncodeAnswers(b.Answers),
@@ -82,12 +83,26 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 			return nil, err
 		}
 	}
-	if err := s.Measurement.CreateAssessment(ctx, &a, alert); err != nil {
+	existed, err := s.createOnce(ctx, "assessments", "patient_id", b.ID, id.UserID,
+		func() error { return s.Measurement.CreateAssessment(ctx, &a, alert) },
+		func(rid uuid.UUID) (err error) { a, err = s.Store.AssessmentByID(ctx, rid); return err })
+	if err != nil {
 		return nil, err
 	}
 	out, err := toAssessment(a)
 	if err != nil {
 		return nil, err
+	}
+	if existed {
+		// The retry is told again what the first answer told: the alert
+		// was raised then, and the crisis resources still apply.
+		if raisedSafety(a) {
+			if careTeam, err = s.Measurement.HasCareTeam(ctx, id.UserID); err != nil {
+				return nil, err
+			}
+			out.Safety = s.safetyNotice(careTeam)
+		}
+		return api.CreateAssessment200JSONResponse(out), nil
 	}
 	if alert != nil {
 		out.Safety = s.safetyNotice(careTeam)
@@ -230,9 +245,18 @@ func (s *Server) CreateMoodCheckIn(ctx context.Context, req api.CreateMoodCheckI
 	if fe != nil {
 		return nil, apperr.Field(fe.Field, fe.Reason)
 	}
-	m, err := s.Measurement.CreateMoodCheckIn(ctx, store.MoodCheckIn{PatientID: id.UserID, Mood: b.Mood, Anxiety: b.Anxiety, Note: b.Note, TakenAt: takenAt})
+	var m store.MoodCheckIn
+	existed, err := s.createOnce(ctx, "mood_check_ins", "patient_id", b.ID, id.UserID,
+		func() (err error) {
+			m, err = s.Measurement.CreateMoodCheckIn(ctx, store.MoodCheckIn{ID: clientID(b.ID), PatientID: id.UserID, Mood: b.Mood, Anxiety: b.Anxiety, Note: b.Note, TakenAt: takenAt})
+			return err
+		},
+		func(rid uuid.UUID) (err error) { m, err = s.Measurement.MoodCheckInByID(ctx, rid); return err })
 	if err != nil {
 		return nil, err
+	}
+	if existed {
+		return api.CreateMoodCheckIn200JSONResponse(toMoodCheckIn(m)), nil
 	}
 	return api.CreateMoodCheckIn201JSONResponse(toMoodCheckIn(m)), nil
 }
@@ -296,4 +320,19 @@ func takenAtOrNow(field string, t *time.Time) (time.Time, *apperr.FieldError) {
 func takenFilter(patientID uuid.UUID, from, to *time.Time) (store.TakenFilter, error) {
 	r, err := timeRange(from, to)
 	return store.TakenFilter{PatientID: patientID, Taken: r}, err
+}
+
+// raisedSafety reports whether a stored assessment's answers call for a
+// safety alert, as they did when it was taken.
+func raisedSafety(a models.Assessment) bool {
+	in, ok := measurement.Lookup(a.Instrument)
+	if !ok {
+		return false
+	}
+	answers, err := measurement.DecodeAnswers(a.Answers)
+	if err != nil {
+		return false
+	}
+	score, err := in.Score(answers)
+	return err == nil && score.SafetyScore > 0
 }

@@ -13,7 +13,9 @@ import (
 
 // CreateEvaluation records e, filling its id and creation time.
 func (s *Store) CreateEvaluation(ctx context.Context, e *models.CandidacyEvaluation) error {
-	e.ID = uuid.Must(uuid.NewV7())
+	if e.ID == uuid.Nil {
+		e.ID = uuid.Must(uuid.NewV7())
+	}
 	e.CreatedAt = Now()
 	return translate(s.conn(ctx).Create(e).Error, "")
 }

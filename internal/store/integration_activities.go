@@ -33,7 +33,9 @@ type ActivityFilter struct {
 // CreateActivity stores a new activity of a.PatientID, filling its id and
 // creation time.
 func (i *Integration) CreateActivity(ctx context.Context, a Activity) (Activity, error) {
-	a.ID = uuid.Must(uuid.NewV7())
+	if a.ID == uuid.Nil {
+		a.ID = uuid.Must(uuid.NewV7())
+	}
 	a.CreatedAt = Now()
 	a.OccurredAt = a.OccurredAt.UTC().Truncate(time.Microsecond)
 	c := i.sealer(activityTable, a.ID)

@@ -60,7 +60,9 @@ var ErrNotYourJournalEntry = apperr.Field("source_journal_entry_id", "is not one
 // CreateGoal stores a new goal of g.PatientID, filling its id, timestamps
 // and version.
 func (i *Integration) CreateGoal(ctx context.Context, g Goal) (Goal, error) {
-	g.ID = uuid.Must(uuid.NewV7())
+	if g.ID == uuid.Nil {
+		g.ID = uuid.Must(uuid.NewV7())
+	}
 	g.CreatedAt = Now()
 	g.UpdatedAt = g.CreatedAt
 	g.Version = 1
@@ -182,7 +184,9 @@ func (i *Integration) DeleteGoal(ctx context.Context, patientID, goalID uuid.UUI
 // same transaction, makes it the goal's latest progress (a new version of
 // the goal).
 func (i *Integration) CreateGoalCheckIn(ctx context.Context, patientID, goalID uuid.UUID, ci GoalCheckIn) (GoalCheckIn, error) {
-	ci.ID = uuid.Must(uuid.NewV7())
+	if ci.ID == uuid.Nil {
+		ci.ID = uuid.Must(uuid.NewV7())
+	}
 	ci.GoalID = goalID
 	err := i.inTx(ctx, func(tx *gorm.DB) error {
 		var m models.Goal

@@ -50,7 +50,9 @@ var ErrNotYourSession = apperr.Field("session_id", "is not one of your treatment
 // CreateJournalEntry stores a new entry of e.PatientID's journal, filling
 // its id, timestamps and version.
 func (i *Integration) CreateJournalEntry(ctx context.Context, e JournalEntry) (JournalEntry, error) {
-	e.ID = uuid.Must(uuid.NewV7())
+	if e.ID == uuid.Nil {
+		e.ID = uuid.Must(uuid.NewV7())
+	}
 	e.CreatedAt = Now()
 	e.UpdatedAt = e.CreatedAt
 	e.Version = 1

@@ -32,7 +32,10 @@ func NewMeasurement(s *Store, keys *seal.Keyring) *Measurement {
 // It fills the ids, timestamps and version of both.
 func (m *Measurement) CreateAssessment(ctx context.Context, a *models.Assessment, alert *models.SafetyAlert) error {
 	now := Now()
-	a.ID, a.CreatedAt = uuid.Must(uuid.NewV7()), now
+	a.CreatedAt = now
+	if a.ID == uuid.Nil {
+		a.ID = uuid.Must(uuid.NewV7())
+	}
 	err := m.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(a).Error; err != nil {
 			return err
@@ -174,7 +177,10 @@ type MoodCheckIn struct {
 // CreateMoodCheckIn stores a check-in of c.PatientID with its note sealed,
 // filling its id and creation time.
 func (m *Measurement) CreateMoodCheckIn(ctx context.Context, c MoodCheckIn) (MoodCheckIn, error) {
-	c.ID, c.CreatedAt = uuid.Must(uuid.NewV7()), Now()
+	c.CreatedAt = Now()
+	if c.ID == uuid.Nil {
+		c.ID = uuid.Must(uuid.NewV7())
+	}
 	c.TakenAt = c.TakenAt.UTC().Truncate(time.Microsecond)
 	sc := &rowCipher{keys: m.keys, table: moodTable, id: c.ID, keyID: m.keys.CurrentKeyID()}
 	row := models.MoodCheckIn{ID: c.ID, PatientID: c.PatientID, Mood: c.Mood, Anxiety: c.Anxiety,

@@ -52,8 +52,11 @@ func (s *Store) CreatePlan(ctx context.Context, patientID, clinicianID uuid.UUID
 		if active > 0 {
 			return apperr.New(apperr.Conflict, errActivePlan)
 		}
+		if np.ID == uuid.Nil {
+			np.ID = uuid.Must(uuid.NewV7())
+		}
 		plan = models.TreatmentPlan{
-			ID: uuid.Must(uuid.NewV7()), PatientID: patientID, CreatedBy: clinicianID, EvaluationID: &ev.ID,
+			ID: np.ID, PatientID: patientID, CreatedBy: clinicianID, EvaluationID: &ev.ID,
 			StartDate: civilDate(np.StartDate), SessionsPerWeek: np.SessionsPerWeek, SessionCount: np.SessionCount,
 			Route: np.Route, PreferredTime: &np.TimeOfDay, Timezone: patient.Timezone,
 			Status: models.PlanStatusActive, CreatedAt: now, UpdatedAt: now, Version: 1,

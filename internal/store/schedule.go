@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"github.com/google/uuid"
 	"slices"
 	"time"
 
@@ -18,6 +19,8 @@ const maxPlanLead = 366 * 24 * time.Hour
 
 // NewPlan is what a clinician asks for when making a treatment plan.
 type NewPlan struct {
+	// ID is the client's id for the plan, or uuid.Nil for a new one.
+	ID uuid.UUID
 	// StartDate is a calendar date in the patient's timezone; only its year,
 	// month and day count.
 	StartDate       time.Time

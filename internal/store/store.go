@@ -119,3 +119,15 @@ func forUpdate(tx *gorm.DB) *gorm.DB {
 	}
 	return tx
 }
+
+// CreatorOf returns who made the record with the id in table, and whether
+// it exists. creator is the column, or an SQL expression over the table's
+// row, that names them.
+func (s *Store) CreatorOf(ctx context.Context, table, creator string, id uuid.UUID) (uuid.UUID, bool, error) {
+	var rows []struct{ Creator uuid.UUID }
+	err := s.conn(ctx).Table(table).Select(creator+" AS creator").Where("id = ?", id).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return uuid.Nil, false, translate(err, "")
+	}
+	return rows[0].Creator, true, nil
+}

@@ -23,7 +23,9 @@ func (s *Store) CreateVitalSign(ctx context.Context, v *models.VitalSign) error 
 		if ts.Status == models.SessionStatusCancelled || ts.Status == models.SessionStatusNoShow {
 			return apperr.New(apperr.Conflict, "The session is %s; readings are taken only for sessions that are held.", ts.Status)
 		}
-		v.ID = uuid.Must(uuid.NewV7())
+		if v.ID == uuid.Nil {
+			v.ID = uuid.Must(uuid.NewV7())
+		}
 		v.CreatedAt = Now()
 		return tx.Create(v).Error
 	})
