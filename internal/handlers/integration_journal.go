@@ -32,7 +32,10 @@ func (s *Server) CreateJournalEntry(ctx context.Context, req api.CreateJournalEn
 			})
 			return err
 		},
-		func(rid uuid.UUID) (err error) { e, err = s.Integration.JournalEntryOf(ctx, id.UserID, rid, false); return err })
+		func(rid uuid.UUID) (err error) {
+			e, err = s.Integration.JournalEntryOf(ctx, id.UserID, rid, false)
+			return err
+		})
 	if err != nil {
 		return nil, err
 	}
