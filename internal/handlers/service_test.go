@@ -125,3 +125,38 @@ func TestNULIsRefusedEverywhere(t *testing.T) {
 	env.Do(apitest.Request{Method: http.MethodPatch, Path: "/v1/me", Token: p.Token, Body: `{"display_name":"back\\u0000slash"}`,
 		Header: http.Header{"If-Match": {tag}}}).Expect(t, http.StatusOK)
 }
+
+// TestSpecDeclaresEveryError fails when an operation leaves out an error
+// response the service can give it, so the mobile team sees every one:
+// 500 and 503 for everything under /v1, 401 where a token is needed, 403
+// where x-roles restricts, and 400, 413 and 415 for bodies.
+func TestSpecDeclaresEveryError(t *testing.T) {
+	env := apitest.New(t)
+	doc := env.Spec()
+	for path, item := range doc.Paths.Map() {
+		if !strings.HasPrefix(path, "/v1/") {
+			continue
+		}
+		for method, op := range item.Operations() {
+			want := []string{"500", "503"}
+			sec := doc.Security
+			if op.Security != nil {
+				sec = *op.Security
+			}
+			if len(sec) > 0 {
+				want = append(want, "401")
+			}
+			if _, ok := op.Extensions["x-roles"]; ok {
+				want = append(want, "403")
+			}
+			if op.RequestBody != nil {
+				want = append(want, "400", "413", "415")
+			}
+			for _, code := range want {
+				if op.Responses.Value(code) == nil {
+					t.Errorf("%s %s (%s) does not declare %s", method, path, op.OperationID, code)
+				}
+			}
+		}
+	}
+}

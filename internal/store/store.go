@@ -4,7 +4,15 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -53,12 +61,33 @@ func translate(err error, conflict string) error {
 		return &apperr.Error{Code: apperr.Unprocessable, Message: "The request refers to a record that does not exist.", Err: err}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
+	case unreachable(err):
+		return &apperr.Error{Code: apperr.Unavailable, Message: "The database cannot be reached; retry in a moment.", Err: err}
 	}
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		return err
 	}
 	return &apperr.Error{Code: apperr.Internal, Message: "Internal error.", Err: err}
+}
+
+// unreachable reports whether err means the database could not be reached
+// or went away, which a retry may cure, rather than a fault in the request.
+func unreachable(err error) bool {
+	var connect *pgconn.ConnectError
+	var netErr net.Error
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &connect), errors.As(err, &netErr),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNREFUSED):
+		return true
+	case errors.As(err, &pgErr):
+		// Class 08 is connection exceptions; 57P01-57P03 a server shutting
+		// down or starting up.
+		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+	}
+	return false
 }
 
 // found maps GORM's missing-row error to NotFound for the named resource.
