@@ -21,36 +21,8 @@ import (
 // README's curl flow over HTTP, then stops it with SIGTERM and expects a
 // clean exit.
 func TestBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "api")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	addr := freeAddr(t)
-	env := append(os.Environ(), "HTTP_ADDR="+addr, "DATA_DIR="+filepath.Join(dir, "data"),
-		"ADMIN_EMAIL=admin@clinic.example", "ADMIN_PASSWORD=change-me-admin-passphrase", "JWT_SECRET=", "DATABASE_URL=")
-	if url := apitest.FreshPostgres(t); url != "" {
-		env = append(env, "DATABASE_URL="+url)
-	}
-	var logs bytes.Buffer
-	cmd := exec.Command(bin)
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-		}
-	})
-
-	base := "http://" + addr
-	waitReady(t, base+"/readyz", exited, &logs)
+	srv := startBinary(t)
+	base, logs := srv.base, srv.logs
 
 	tokens := call(t, "POST", base+"/v1/auth/register", "", `{"email":"alex@example.com","password":"tide-pool-lantern","display_name":"Alex"}`, 201)
 	login := call(t, "POST", base+"/v1/auth/login", "", `{"email":"alex@example.com","password":"tide-pool-lantern"}`, 200)
@@ -61,17 +33,7 @@ func TestBinary(t *testing.T) {
 	call(t, "POST", base+"/v1/clinicians", admin["access_token"].(string),
 		`{"email":"dr.rivera@clinic.example","display_name":"Dr. Sam Rivera","profession":"psychiatrist","password":"a-long-initial-passphrase"}`, 201)
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("still running 30s after SIGTERM\n%s", logs.String())
-	}
+	srv.stop(t)
 	out := logs.String()
 	for _, want := range []string{`"msg":"stopped"`, `"route":"/v1/auth/login"`} {
 		if !strings.Contains(out, want) {
@@ -82,6 +44,68 @@ func TestBinary(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Errorf("logs contain %q", secret)
 		}
+	}
+}
+
+// server is the real binary, running on a fresh database.
+type server struct {
+	base    string
+	dbURL   string // empty on SQLite
+	dataDir string
+	logs    *bytes.Buffer
+	cmd     *exec.Cmd
+	exited  chan error
+}
+
+// startBinary builds the binary, starts it as the README says (with the
+// test's database) and waits until it is ready.
+func startBinary(t *testing.T) *server {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "api")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	s := &server{dataDir: filepath.Join(dir, "data"), logs: &bytes.Buffer{}, exited: make(chan error, 1)}
+	addr := freeAddr(t)
+	env := append(os.Environ(), "HTTP_ADDR="+addr, "DATA_DIR="+s.dataDir,
+		"ADMIN_EMAIL=admin@clinic.example", "ADMIN_PASSWORD=change-me-admin-passphrase", "JWT_SECRET=", "DATABASE_URL=")
+	if url := apitest.FreshPostgres(t); url != "" {
+		s.dbURL = url
+		env = append(env, "DATABASE_URL="+url)
+	}
+	s.cmd = exec.Command(bin)
+	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = env, s.logs, s.logs
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.exited <- s.cmd.Wait() }()
+	t.Cleanup(func() {
+		if s.cmd.ProcessState == nil {
+			_ = s.cmd.Process.Kill()
+		}
+	})
+	s.base = "http://" + addr
+	waitReady(t, s.base+"/readyz", s.exited, s.logs)
+	return s
+}
+
+// stop sends SIGTERM and expects a clean exit.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, s.logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("still running 30s after SIGTERM\n%s", s.logs.String())
 	}
 }
 
