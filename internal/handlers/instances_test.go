@@ -1,0 +1,58 @@
+package handlers_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/config"
+)
+
+// TestTwoInstances runs two API instances on one database, as a clinic
+// behind a load balancer would, and shows that what must hold across
+// requests holds across instances: refresh-token rotation and reuse
+// detection, Idempotency-Key replays, and login throttling.
+func TestTwoInstances(t *testing.T) {
+	a := apitest.New(t)
+	b := a.Reboot(func(*config.Config) {})
+
+	t.Run("refresh rotation", func(t *testing.T) {
+		first := tokens(t, register(a, "twin@example.com", "a-decent-passphrase", "Twin").Expect(t, http.StatusCreated))
+		second := tokens(t, b.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}).Expect(t, http.StatusOK))
+		// The first token, already used on b, is reuse on a: the family dies.
+		a.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}).Expect(t, http.StatusUnauthorized)
+		b.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": second.RefreshToken}).Expect(t, http.StatusUnauthorized)
+		// An access token from either instance works on the other.
+		a.Get("/v1/me", second.AccessToken).Expect(t, http.StatusOK)
+	})
+
+	t.Run("idempotency key", func(t *testing.T) {
+		p := a.Patient("Pat")
+		key := uuid.NewString()
+		body := map[string]any{"mood": 4, "note": "tired"}
+		req := apitest.Request{Method: http.MethodPost, Path: "/v1/mood-check-ins", Token: p.Token, Body: body, Header: withKey(key)}
+		first := a.Do(req).Expect(t, http.StatusCreated)
+		replay := b.Do(req).Expect(t, http.StatusCreated)
+		if string(first.Body) != string(replay.Body) || replay.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("instance b must replay instance a's response:\n%s\n%s", first.Body, replay.Body)
+		}
+		if n := len(rawRows(t, a, "mood_check_ins")); n != 1 {
+			t.Fatalf("%d mood check-ins, want 1", n)
+		}
+	})
+
+	t.Run("login throttling", func(t *testing.T) {
+		register(a, "locked@example.com", "a-decent-passphrase", "L").Expect(t, http.StatusCreated)
+		for i := range 5 {
+			env := a
+			if i%2 == 1 {
+				env = b
+			}
+			login(env, "locked@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
+		}
+		login(a, "locked@example.com", "a-decent-passphrase").Expect(t, http.StatusTooManyRequests)
+		login(b, "locked@example.com", "a-decent-passphrase").Expect(t, http.StatusTooManyRequests)
+	})
+}
