@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -296,6 +297,10 @@ func (e *Env) Do(req Request) *Response {
 	return res
 }
 
+// secretKey finds JSON members that must never leave the server: password
+// and token material, sealed columns, encryption key ids, hashes.
+var secretKey = regexp.MustCompile(`"[a-z_]*(password|hash|sealed|key_id)[a-z_]*"\s*:|\$argon2id\$`)
+
 // checkContract fails the test when the response is not one the spec
 // documents for the operation: status, headers and body.
 func (e *Env) checkContract(req *http.Request, res *Response) {
@@ -305,6 +310,9 @@ func (e *Env) checkContract(req *http.Request, res *Response) {
 	}
 	if res.Status >= 400 && res.Header.Get("Content-Type") != "application/problem+json" {
 		e.T.Errorf("%s %s: error %d is %q, not problem+json: %s", req.Method, req.URL.Path, res.Status, res.Header.Get("Content-Type"), res.Body)
+	}
+	if m := secretKey.Find(res.Body); m != nil && strings.Contains(res.Header.Get("Content-Type"), "json") {
+		e.T.Errorf("%s %s: the response carries %s: %s", req.Method, req.URL.Path, m, truncate(res.Body))
 	}
 	route, params, err := e.router.FindRoute(req)
 	if err != nil {
