@@ -79,7 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Echo, err = handlers.New(handlers.Deps{
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Log: log, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
-		Idempotency: store.NewIdempotency(a.Store, dataKeys),
+		Idempotency: store.NewIdempotency(a.Store, dataKeys), RateLimitPerMinute: cfg.RateLimitPerMinute,
 		// Integration dependencies: add below.
 		Integration: store.NewIntegration(a.Store, dataKeys),
 

@@ -46,6 +46,7 @@ type Config struct {
 	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 	HashConcurrency    int           `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"4"`
 	TrustedProxies     []string      `env:"TRUSTED_PROXIES" envSeparator:","`
+	RateLimitPerMinute int           `env:"RATE_LIMIT_PER_MINUTE" envDefault:"600"`
 
 	// Integration settings: add below.
 	DataEncryptionKey          string   `env:"DATA_ENCRYPTION_KEY"`
@@ -139,6 +140,9 @@ func (c *Config) validate() error {
 	}
 	if _, err := c.TrustedProxyNets(); err != nil {
 		return bad("TRUSTED_PROXIES", "%v", err)
+	}
+	if c.RateLimitPerMinute < 1 || c.RateLimitPerMinute > 1000000 {
+		return bad("RATE_LIMIT_PER_MINUTE", "must be between 1 and 1000000")
 	}
 	if c.DBMaxConns < 2 || c.DBMaxConns > 500 {
 		return bad("DB_MAX_CONNS", "must be between 2 and 500")

@@ -34,6 +34,8 @@ type Deps struct {
 	TrustedProxies []*net.IPNet
 	// Idempotency keeps responses to requests made with Idempotency-Key.
 	Idempotency *store.Idempotency
+	// RateLimitPerMinute is how many /v1 requests a caller may make a minute.
+	RateLimitPerMinute int
 
 	// Integration dependencies: add below.
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -70,6 +71,7 @@ func New(deps Deps) (*echo.Echo, error) {
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
 		middleware.ContextTimeout(deps.RequestTimeout),
 		contract.handle,
+		newRateLimiter(deps.RateLimitPerMinute, time.Minute).handle,
 		conditional,
 		idempotency(deps.Idempotency, deps.Log.WarnContext),
 	)

@@ -2,9 +2,11 @@ package handlers_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -128,7 +130,7 @@ func TestNULIsRefusedEverywhere(t *testing.T) {
 
 // TestSpecDeclaresEveryError fails when an operation leaves out an error
 // response the service can give it, so the mobile team sees every one:
-// 500 and 503 for everything under /v1, 401 where a token is needed, 403
+// 429, 500 and 503 for everything under /v1, 401 where a token is needed, 403
 // where x-roles restricts, and 400, 413 and 415 for bodies.
 func TestSpecDeclaresEveryError(t *testing.T) {
 	env := apitest.New(t)
@@ -138,7 +140,7 @@ func TestSpecDeclaresEveryError(t *testing.T) {
 			continue
 		}
 		for method, op := range item.Operations() {
-			want := []string{"500", "503"}
+			want := []string{"429", "500", "503"}
 			sec := doc.Security
 			if op.Security != nil {
 				sec = *op.Security
@@ -159,4 +161,23 @@ func TestSpecDeclaresEveryError(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestRateLimit(t *testing.T) {
+	env := apitest.NewWith(t, func(c *config.Config) { c.RateLimitPerMinute = 3 })
+	p, q := env.Patient("P"), env.Patient("Q")
+	for i := range 3 {
+		r := env.Get("/v1/me", p.Token).Expect(t, http.StatusOK)
+		if r.Header.Get("RateLimit-Policy") != `"default";q=3;w=60` || !strings.HasPrefix(r.Header.Get("RateLimit"), fmt.Sprintf(`"default";r=%d;t=`, 2-i)) {
+			t.Fatalf("request %d: RateLimit-Policy %q, RateLimit %q", i+1, r.Header.Get("RateLimit-Policy"), r.Header.Get("RateLimit"))
+		}
+	}
+	over := env.Get("/v1/me", p.Token).Expect(t, http.StatusTooManyRequests)
+	over.Problem(t)
+	if ra, err := strconv.Atoi(over.Header.Get("Retry-After")); err != nil || ra < 1 || ra > 60 {
+		t.Fatalf("Retry-After = %q", over.Header.Get("Retry-After"))
+	}
+	// Each caller has their own allowance; health checks are not counted.
+	env.Get("/v1/me", q.Token).Expect(t, http.StatusOK)
+	env.Get("/healthz", "").Expect(t, http.StatusOK)
 }
