@@ -152,8 +152,7 @@ func (a *agenda) repeats(first time.Time, c clock) []int {
 }
 
 // sessionPreparation reminds of each session ahead whose preparation is
-// open, the evening before it. The store gives only those; the ones it gives
-// to bound its query may still fall after the horizon.
+// open, the evening before it.
 func (a *agenda) sessionPreparation(sessions []store.AgendaSession) {
 	for _, s := range sessions {
 		if s.Status != models.SessionStatusScheduled {

@@ -68,9 +68,9 @@ type AgendaCourse struct {
 
 // AgendaFacts are the records a patient's agenda is made of.
 type AgendaFacts struct {
-	// Sessions are the scheduled sessions ahead (within the window) whose
-	// preparation is still open, and the completed sessions that ended
-	// within the window, in no particular order.
+	// Sessions are the scheduled sessions ahead (within the window) and the
+	// completed sessions that ended within the window, in no particular
+	// order.
 	Sessions []AgendaSession
 	// Entries are the patient's journal entries about those completed
 	// sessions.
@@ -83,18 +83,15 @@ type AgendaFacts struct {
 }
 
 // agendaSessionsSQL finds the sessions that may give a reminder: scheduled
-// ones ahead with something left to prepare, and recently completed ones.
-// A completed session's end is when it ended, or when it was scheduled if
-// the end was not recorded.
+// ones ahead, and recently completed ones. A completed session's end is when
+// it ended, or when it was scheduled if the end was not recorded.
 const agendaSessionsSQL = `
 SELECT id, sequence, status, scheduled_at, ended_at,
        intention IS NOT NULL AS has_intention, sitter_name IS NOT NULL AS has_sitter,
        fasting_confirmed, ride_home_arranged, setting_prepared, music_ready
 FROM treatment_sessions
 WHERE patient_id = @patient AND (
-    (status = 'scheduled' AND scheduled_at > @now AND scheduled_at < @until
-     AND (intention IS NULL OR sitter_name IS NULL OR NOT fasting_confirmed OR NOT ride_home_arranged
-          OR NOT setting_prepared OR NOT music_ready))
+    (status = 'scheduled' AND scheduled_at > @now AND scheduled_at < @until)
  OR (status = 'completed' AND (ended_at >= @since OR (ended_at IS NULL AND scheduled_at >= @since))))`
 
 // agendaEntriesSQL finds the entries about the recently completed sessions,
