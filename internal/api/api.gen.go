@@ -55,6 +55,30 @@ func (e ActivityKind) Valid() bool {
 	}
 }
 
+// Defines values for AgendaItemKind.
+const (
+	AgendaItemKindGoalCheckIn        AgendaItemKind = "goal_check_in"
+	AgendaItemKindIntegrationJournal AgendaItemKind = "integration_journal"
+	AgendaItemKindPhq9Due            AgendaItemKind = "phq9_due"
+	AgendaItemKindSessionPreparation AgendaItemKind = "session_preparation"
+)
+
+// Valid indicates whether the value is a known member of the AgendaItemKind enum.
+func (e AgendaItemKind) Valid() bool {
+	switch e {
+	case AgendaItemKindGoalCheckIn:
+		return true
+	case AgendaItemKindIntegrationJournal:
+		return true
+	case AgendaItemKindPhq9Due:
+		return true
+	case AgendaItemKindSessionPreparation:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for AuthTokensTokenType.
 const (
 	Bearer AuthTokensTokenType = "Bearer"
@@ -259,6 +283,36 @@ func (e PlanStatus) Valid() bool {
 	case PlanStatusCancelled:
 		return true
 	case PlanStatusCompleted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PreparationPart.
+const (
+	PreparationPartFastingConfirmed PreparationPart = "fasting_confirmed"
+	PreparationPartIntention        PreparationPart = "intention"
+	PreparationPartMusicReady       PreparationPart = "music_ready"
+	PreparationPartRideHomeArranged PreparationPart = "ride_home_arranged"
+	PreparationPartSettingPrepared  PreparationPart = "setting_prepared"
+	PreparationPartSitter           PreparationPart = "sitter"
+)
+
+// Valid indicates whether the value is a known member of the PreparationPart enum.
+func (e PreparationPart) Valid() bool {
+	switch e {
+	case PreparationPartFastingConfirmed:
+		return true
+	case PreparationPartIntention:
+		return true
+	case PreparationPartMusicReady:
+		return true
+	case PreparationPartRideHomeArranged:
+		return true
+	case PreparationPartSettingPrepared:
+		return true
+	case PreparationPartSitter:
 		return true
 	default:
 		return false
@@ -500,6 +554,59 @@ type ActivityPage struct {
 	// NextCursor Pass as `cursor` to get the next page; null on the last page.
 	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
 }
+
+// Agenda defines model for Agenda.
+type Agenda struct {
+	// GeneratedAt When the agenda was computed.
+	GeneratedAt time.Time `json:"generated_at"`
+	HorizonDays int       `json:"horizon_days"`
+
+	// HorizonEnd The end of the local day `horizon_days` days after today; nothing due later is listed.
+	HorizonEnd time.Time    `json:"horizon_end"`
+	Items      []AgendaItem `json:"items"`
+
+	// Timezone The patient's IANA time zone, in which days are counted and `due_local` is written.
+	Timezone string `json:"timezone"`
+}
+
+// AgendaItem One reminder. The references present depend on `kind`; absent ones do not apply.
+type AgendaItem struct {
+	// Body One or two sentences to show as they are.
+	Body string `json:"body"`
+
+	// DueAt When to remind (UTC). In the past for a reminder already due and still open.
+	DueAt time.Time `json:"due_at"`
+
+	// DueLocal The same instant as local wall-clock time in the patient's time zone, with the offset in effect then (RFC 3339).
+	//
+	// Example: 2026-12-15T18:00:00-08:00
+	DueLocal string `json:"due_local"`
+
+	// GoalID The goal to check in on (`goal_check_in`).
+	GoalID *ID `json:"goal_id,omitempty"`
+
+	// Instrument The questionnaire due (`phq9_due`).
+	Instrument *Instrument `json:"instrument,omitempty"`
+
+	// Key Stable for the same reminder across calls; de-duplicate notifications on it.
+	Key  string         `json:"key"`
+	Kind AgendaItemKind `json:"kind"`
+
+	// OpenPreparation What is still open in the session's preparation (`session_preparation`), in this order.
+	OpenPreparation *[]PreparationPart `json:"open_preparation,omitempty"`
+
+	// PromptKey The journal prompt suggested (`integration_journal`); see `GET /v1/journal-prompts`.
+	PromptKey *string `json:"prompt_key,omitempty"`
+
+	// SessionID The session to prepare for, or to journal about (`session_preparation`, `integration_journal`).
+	SessionID *ID `json:"session_id,omitempty"`
+
+	// Title A short heading to show as it is.
+	Title string `json:"title"`
+}
+
+// AgendaItemKind defines model for AgendaItemKind.
+type AgendaItemKind string
 
 // AnswerOption defines model for AnswerOption.
 type AnswerOption struct {
@@ -1258,6 +1365,9 @@ type PreparationChecklist struct {
 	SettingPrepared  bool `json:"setting_prepared"`
 }
 
+// PreparationPart A part of a session's preparation, named as in the session's `preparation` and `sitter`.
+type PreparationPart string
+
 // PrivateNote The patient's own words, up to 2,000 characters, encrypted at rest.
 type PrivateNote = string
 
@@ -1998,6 +2108,12 @@ type UpdateMeParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// GetMyAgendaParams defines parameters for GetMyAgenda.
+type GetMyAgendaParams struct {
+	// HorizonDays How many days after today the agenda looks ahead, 0 (today only) to 14.
+	HorizonDays *int `form:"horizon_days,omitempty" json:"horizon_days,omitempty"`
+}
+
 // ListMyMoodCheckInsParams defines parameters for ListMyMoodCheckIns.
 type ListMyMoodCheckInsParams struct {
 	// Limit Page size, 1 to 200.
@@ -2443,6 +2559,9 @@ type ServerInterface interface {
 	// UpdateMe Update the signed-in user's display name or timezone
 	// (PATCH /v1/me)
 	UpdateMe(ctx echo.Context, params UpdateMeParams) error
+	// GetMyAgenda What to remind the signed-in patient of, now and soon
+	// (GET /v1/me/agenda)
+	GetMyAgenda(ctx echo.Context, params GetMyAgendaParams) error
 	// ChangePassword Change one's password
 	// (POST /v1/me/password)
 	ChangePassword(ctx echo.Context) error
@@ -3436,6 +3555,24 @@ func (w *ServerInterfaceWrapper) UpdateMe(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.UpdateMe(ctx, params)
+	return err
+}
+
+// GetMyAgenda converts echo context to params.
+func (w *ServerInterfaceWrapper) GetMyAgenda(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetMyAgendaParams
+	// ------------- Optional query parameter "horizon_days" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "horizon_days", ctx.QueryParams(), &params.HorizonDays, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter horizon_days: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.GetMyAgenda(ctx, params)
 	return err
 }
 
@@ -4591,6 +4728,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/goals/:goal_id/check-ins", wrapper.CreateGoalCheckIn, options.OperationMiddlewares["createGoalCheckIn"]...)
 	router.GET(options.BaseURL+"/v1/patients/:patient_id/goals", wrapper.ListPatientGoals, options.OperationMiddlewares["listPatientGoals"]...)
 	router.GET(options.BaseURL+"/v1/patients/:patient_id/goals/:goal_id/check-ins", wrapper.ListPatientGoalCheckIns, options.OperationMiddlewares["listPatientGoalCheckIns"]...)
+	router.GET(options.BaseURL+"/v1/me/agenda", wrapper.GetMyAgenda, options.OperationMiddlewares["getMyAgenda"]...)
 	router.GET(options.BaseURL+"/v1/assessment-instruments", wrapper.ListAssessmentInstruments, options.OperationMiddlewares["listAssessmentInstruments"]...)
 	router.GET(options.BaseURL+"/v1/assessments", wrapper.ListMyAssessments, options.OperationMiddlewares["listMyAssessments"]...)
 	router.POST(options.BaseURL+"/v1/assessments", wrapper.CreateAssessment, options.OperationMiddlewares["createAssessment"]...)
@@ -9475,6 +9613,126 @@ func (response UpdateMe503ApplicationProblemPlusJSONResponse) VisitUpdateMeRespo
 	return err
 }
 
+type GetMyAgendaRequestObject struct {
+	Params GetMyAgendaParams
+}
+
+type GetMyAgendaResponseObject interface {
+	VisitGetMyAgendaResponse(w http.ResponseWriter) error
+}
+
+type GetMyAgenda200JSONResponse Agenda
+
+func (response GetMyAgenda200JSONResponse) VisitGetMyAgendaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyAgenda400ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMyAgenda400ApplicationProblemPlusJSONResponse) VisitGetMyAgendaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyAgenda401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyAgenda401ApplicationProblemPlusJSONResponse) VisitGetMyAgendaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyAgenda403ApplicationProblemPlusJSONResponse Problem
+
+func (response GetMyAgenda403ApplicationProblemPlusJSONResponse) VisitGetMyAgendaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyAgenda429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyAgenda429ApplicationProblemPlusJSONResponse) VisitGetMyAgendaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyAgenda500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyAgenda500ApplicationProblemPlusJSONResponse) VisitGetMyAgendaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetMyAgenda503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response GetMyAgenda503ApplicationProblemPlusJSONResponse) VisitGetMyAgendaResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePasswordRequestObject struct {
 	Body *ChangePasswordJSONRequestBody
 }
@@ -14123,6 +14381,9 @@ type StrictServerInterface interface {
 	// UpdateMe Update the signed-in user's display name or timezone
 	// (PATCH /v1/me)
 	UpdateMe(ctx context.Context, request UpdateMeRequestObject) (UpdateMeResponseObject, error)
+	// GetMyAgenda What to remind the signed-in patient of, now and soon
+	// (GET /v1/me/agenda)
+	GetMyAgenda(ctx context.Context, request GetMyAgendaRequestObject) (GetMyAgendaResponseObject, error)
 	// ChangePassword Change one's password
 	// (POST /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
@@ -15384,6 +15645,31 @@ func (sh *strictHandler) UpdateMe(ctx echo.Context, params UpdateMeParams) error
 		return err
 	} else if validResponse, ok := response.(UpdateMeResponseObject); ok {
 		return validResponse.VisitUpdateMeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// GetMyAgenda operation middleware
+func (sh *strictHandler) GetMyAgenda(ctx echo.Context, params GetMyAgendaParams) error {
+	var request GetMyAgendaRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.GetMyAgenda(ctx.Request().Context(), request.(GetMyAgendaRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetMyAgenda")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(GetMyAgendaResponseObject); ok {
+		return validResponse.VisitGetMyAgendaResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
