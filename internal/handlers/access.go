@@ -33,12 +33,14 @@ func (s *Server) patientReader(ctx context.Context, patientID uuid.UUID) (auth.I
 			return id, err
 		}
 		if ok {
+			noteAccess(ctx, patientID)
 			return id, nil
 		}
 	case models.RoleAdmin:
 		if _, err := s.Store.PatientByID(ctx, patientID); err != nil {
 			return id, err
 		}
+		noteAccess(ctx, patientID)
 		return id, nil
 	}
 	return id, errNoPatient

@@ -204,6 +204,7 @@ func (s *Server) ListAlerts(ctx context.Context, req api.ListAlertsRequestObject
 	items := make([]api.SafetyAlert, len(rows))
 	for i, a := range rows {
 		items[i] = toSafetyAlert(a)
+		noteAccess(ctx, a.PatientID)
 	}
 	return api.ListAlerts200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
 }
@@ -222,6 +223,7 @@ func (s *Server) AcknowledgeAlert(ctx context.Context, req api.AcknowledgeAlertR
 	if err != nil {
 		return nil, err
 	}
+	noteAccess(ctx, a.PatientID)
 	return api.AcknowledgeAlert200JSONResponse(toSafetyAlert(a)), nil
 }
 

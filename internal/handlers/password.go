@@ -44,6 +44,9 @@ func (s *Server) ResetPassword(ctx context.Context, req api.ResetPasswordRequest
 	if err := s.setPassword(ctx, u, req.Body.NewPassword); err != nil {
 		return nil, err
 	}
+	if u.Role == models.RolePatient {
+		noteAccess(ctx, u.ID)
+	}
 	return api.ResetPassword204Response{}, nil
 }
 

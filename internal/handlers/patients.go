@@ -29,6 +29,7 @@ func (s *Server) ListPatients(ctx context.Context, req api.ListPatientsRequestOb
 	items := make([]api.Patient, len(users))
 	for i, u := range users {
 		items[i] = toPatient(u)
+		noteAccess(ctx, u.ID)
 	}
 	return api.ListPatients200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
 }
@@ -112,6 +113,7 @@ func (s *Server) AssignClinician(ctx context.Context, req api.AssignClinicianReq
 	if err != nil {
 		return nil, err
 	}
+	noteAccess(ctx, req.PatientID)
 	return api.AssignClinician200JSONResponse(toCareTeamMember(e)), nil
 }
 
@@ -120,5 +122,6 @@ func (s *Server) UnassignClinician(ctx context.Context, req api.UnassignClinicia
 	if err := s.Store.UnassignClinician(ctx, req.PatientID, req.ClinicianID); err != nil {
 		return nil, err
 	}
+	noteAccess(ctx, req.PatientID)
 	return api.UnassignClinician204Response{}, nil
 }

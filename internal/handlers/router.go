@@ -74,6 +74,7 @@ func New(deps Deps) (*echo.Echo, error) {
 		newRateLimiter(deps.RateLimitPerMinute, time.Minute).handle,
 		conditional,
 		idempotency(deps.Idempotency, deps.Log.WarnContext),
+		auditTrail(deps.Store),
 	)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
 	return e, nil

@@ -68,7 +68,7 @@ func (m CareTeamMember) PageKey() (time.Time, uuid.UUID) { return m.CreatedAt, m
 func All() []any {
 	return []any{
 		&User{}, &RefreshToken{}, &CareTeamMember{},
-		&TreatmentPlan{}, &TreatmentSession{}, &LoginFailure{}, &IdempotencyKey{},
+		&TreatmentPlan{}, &TreatmentSession{}, &LoginFailure{}, &IdempotencyKey{}, &AuditEvent{},
 		// Clinical care models: add below.
 		&CandidacyEvaluation{}, &VitalSign{},
 
