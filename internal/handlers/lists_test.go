@@ -89,8 +89,8 @@ type listOrder struct {
 }
 
 var (
-	newestFirst = listOrder{field: "created_at"}
-	careTeamOrd = listOrder{field: "assigned_at", noTieID: true}
+	newestFirst   = listOrder{field: "created_at"}
+	careTeamOrder = listOrder{field: "assigned_at", noTieID: true}
 )
 
 // check fails unless items follow the order strictly.
@@ -129,13 +129,10 @@ func timeField(t *testing.T, item map[string]any, field string) time.Time {
 // and left alone since, some made or changed after it.
 type listWorld struct {
 	clinic
-	mark   time.Time
-	drNew  uuid.UUID
-	cases  []listCase
-	entry  api.JournalEntry // a shared journal entry
-	goal   api.Goal
-	held   uuid.UUID // a completed session
-	planID uuid.UUID
+	mark  time.Time
+	cases []listCase
+	goal  api.Goal  // a goal with check-ins
+	held  uuid.UUID // a completed session with vital signs
 }
 
 // listCase is one list endpoint as one caller reads it: every item it
@@ -183,7 +180,6 @@ func newListWorld(t *testing.T, env *apitest.Env) listWorld {
 	planA := plan()
 	cancel(planA)
 	planB := plan()
-	w.planID = planB.ID
 	sessionsA := sessionIDs(sessionsOf(t, env, c, planA.ID))
 	sessionsB := sessionIDs(sessionsOf(t, env, c, planB.ID))
 	w.held = newSession(t, env, c.patient.ID, c.clinician.ID)
@@ -199,7 +195,6 @@ func newListWorld(t *testing.T, env *apitest.Env) listWorld {
 	private := postEntry(t, env, c.patient.Token, map[string]any{"body": "Only for me."})
 	shared1 := postEntry(t, env, c.patient.Token, map[string]any{"body": "For my care team.", "shared_with_care_team": true})
 	shared2 := postEntry(t, env, c.patient.Token, map[string]any{"body": "Also for them.", "shared_with_care_team": true})
-	w.entry = shared2
 	activity := func() uuid.UUID {
 		return postActivity(t, env, c.patient.Token, map[string]any{"kind": "nature", "occurred_at": takenAt}).ID
 	}
@@ -233,7 +228,6 @@ func newListWorld(t *testing.T, env *apitest.Env) listWorld {
 	env.Post("/v1/clinicians", c.admin.Token, map[string]any{
 		"email": "dr.new@clinic.test", "display_name": "Dr. New", "profession": "nurse", "password": "a-long-initial-passphrase",
 	}).Expect(t, http.StatusCreated).JSON(t, &drNew)
-	w.drNew = drNew.ID
 	env.Put(p+"/care-team/"+drNew.ID.String(), c.admin.Token, nil).Expect(t, http.StatusOK)
 	env.PatchIf(p, c.patient.Token, env.Tag(p), map[string]any{"display_name": "Alex M."}).Expect(t, http.StatusOK)
 	ev2 := evaluation()
@@ -268,7 +262,7 @@ func newListWorld(t *testing.T, env *apitest.Env) listWorld {
 		{"patients, admin", c.admin, "/v1/patients", "id", newestFirst,
 			ids(c.patient.ID, c.otherPatient.ID), ids(c.patient.ID)},
 		{"patients, clinician", c.clinician, "/v1/patients", "id", newestFirst, ids(c.patient.ID), ids(c.patient.ID)},
-		{"care team", c.patient, p + "/care-team", "clinician_id", careTeamOrd,
+		{"care team", c.patient, p + "/care-team", "clinician_id", careTeamOrder,
 			ids(c.clinician.ID, drNew.ID), ids(drNew.ID)},
 		{"evaluations", c.clinician, p + "/evaluations", "id", listOrder{field: "evaluated_at"}, ids(ev1, ev2), ids(ev2)},
 		{"treatment plans", c.patient, p + "/treatment-plans", "id", newestFirst, ids(planA.ID, planB.ID), ids(planB.ID)},
