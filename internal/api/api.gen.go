@@ -286,6 +286,21 @@ func (e Instrument) Valid() bool {
 	}
 }
 
+// Defines values for JournalListInclude.
+const (
+	JournalListIncludeBody JournalListInclude = "body"
+)
+
+// Valid indicates whether the value is a known member of the JournalListInclude enum.
+func (e JournalListInclude) Valid() bool {
+	switch e {
+	case JournalListIncludeBody:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for JournalPhase.
 const (
 	JournalPhaseAfterSession JournalPhase = "after_session"
@@ -1284,9 +1299,49 @@ type JournalEntry struct {
 	Version Version `json:"version"`
 }
 
+// JournalEntryListItem A journal entry as lists show it, to keep pages light: `body` is an
+// excerpt of at most 200 characters unless the list was asked for
+// `include=body`. An excerpt ends at the last space among its final 40
+// characters when there is one, so it does not stop mid-word, and is
+// never cut inside a character or between a letter and the marks that
+// go with it. `body_truncated` says whether words were left out; `GET`
+// the entry for all of them.
+type JournalEntryListItem struct {
+	// Body The whole body with `include=body` or when it is 200 characters or fewer; otherwise the excerpt, its start.
+	Body string `json:"body"`
+
+	// BodyTruncated True when `body` is an excerpt that leaves out the rest of the entry's words.
+	BodyTruncated bool      `json:"body_truncated"`
+	CreatedAt     time.Time `json:"created_at"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID       ID       `json:"id"`
+	Insights []string `json:"insights"`
+
+	// Mood How the patient feels, from 1 (very low) to 10 (very good).
+	Mood *Mood `json:"mood,omitempty"`
+
+	// PatientID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	PatientID ID `json:"patient_id"`
+
+	// PromptKey The prompt the entry answers, if any.
+	PromptKey *PromptKey `json:"prompt_key,omitempty"`
+
+	// SessionID The treatment session the entry is about, if any.
+	SessionID *ID `json:"session_id,omitempty"`
+
+	// SharedWithCareTeam Whether the clinicians on the care team may read the entry.
+	SharedWithCareTeam bool      `json:"shared_with_care_team"`
+	Title              *string   `json:"title,omitempty"`
+	UpdatedAt          time.Time `json:"updated_at"`
+
+	// Version Starts at 1 and grows by one on every change.
+	Version Version `json:"version"`
+}
+
 // JournalEntryPage defines model for JournalEntryPage.
 type JournalEntryPage struct {
-	Items []JournalEntry `json:"items"`
+	Items []JournalEntryListItem `json:"items"`
 
 	// NextCursor Pass as `cursor` to get the next page; null on the last page.
 	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
@@ -1294,6 +1349,9 @@ type JournalEntryPage struct {
 
 // JournalInsights Short statements of what the patient realised, at most 20 of up to 280 characters.
 type JournalInsights = []string
+
+// JournalListInclude What a journal list includes beyond its excerpts.
+type JournalListInclude string
 
 // JournalPhase `preparation`: setting an intention before a session; `after_session`: integrating one.
 type JournalPhase string
@@ -1889,6 +1947,9 @@ type IfNoneMatch = string
 // InstrumentFilter `phq9`: Patient Health Questionnaire-9 (depression). `gad7`: Generalized Anxiety Disorder-7 (anxiety).
 type InstrumentFilter = Instrument
 
+// JournalInclude What a journal list includes beyond its excerpts.
+type JournalInclude = JournalListInclude
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -1900,6 +1961,9 @@ type TakenFrom = time.Time
 
 // TakenTo defines model for TakenTo.
 type TakenTo = time.Time
+
+// UpdatedSince defines model for UpdatedSince.
+type UpdatedSince = time.Time
 
 // BadRequest An RFC 9457 problem document.
 type BadRequest = Problem
@@ -1948,6 +2012,13 @@ type ListActivitiesParams struct {
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
+
 	// Kind Only activities of this kind.
 	Kind *ActivityKind `form:"kind,omitempty" json:"kind,omitempty"`
 
@@ -1976,6 +2047,13 @@ type ListAlertsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 
 	// Status `open` (default), `acknowledged` or `all`.
 	Status *ListAlertsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -2008,6 +2086,13 @@ type ListMyAssessmentsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 
 	// Instrument Keep one questionnaire.
 	Instrument *InstrumentFilter `form:"instrument,omitempty" json:"instrument,omitempty"`
@@ -2048,6 +2133,13 @@ type ListCliniciansParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 }
 
 // CreateClinicianParams defines parameters for CreateClinician.
@@ -2068,6 +2160,13 @@ type ListGoalsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 
 	// Status Only goals with this status.
 	Status *GoalStatus `form:"status,omitempty" json:"status,omitempty"`
@@ -2113,6 +2212,13 @@ type ListGoalCheckInsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 }
 
 // CreateGoalCheckInParams defines parameters for CreateGoalCheckIn.
@@ -2133,6 +2239,18 @@ type ListJournalEntriesParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
+
+	// Include `body` lists every entry with its whole body. Without it each entry
+	// carries an excerpt of at most 200 characters, and `body_truncated`
+	// says whether words were left out.
+	Include *JournalInclude `form:"include,omitempty" json:"include,omitempty"`
 
 	// SessionID Only entries about this session.
 	SessionID *ID `form:"session_id,omitempty" json:"session_id,omitempty"`
@@ -2223,6 +2341,13 @@ type ListMyMoodCheckInsParams struct {
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
+
 	// From Keep records taken at or after this instant (RFC 3339).
 	From *TakenFrom `form:"from,omitempty" json:"from,omitempty"`
 
@@ -2248,6 +2373,13 @@ type ListPatientsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 
 	// Q Part of the patient's display name.
 	Q *string `form:"q,omitempty" json:"q,omitempty"`
@@ -2275,6 +2407,13 @@ type ListPatientActivitiesParams struct {
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
+
 	// Kind Only activities of this kind.
 	Kind *ActivityKind `form:"kind,omitempty" json:"kind,omitempty"`
 
@@ -2293,6 +2432,13 @@ type ListPatientAssessmentsParams struct {
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
+
 	// Instrument Keep one questionnaire.
 	Instrument *InstrumentFilter `form:"instrument,omitempty" json:"instrument,omitempty"`
 
@@ -2310,6 +2456,13 @@ type ListCareTeamParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 }
 
 // ListEvaluationsParams defines parameters for ListEvaluations.
@@ -2319,6 +2472,13 @@ type ListEvaluationsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 }
 
 // CreateEvaluationParams defines parameters for CreateEvaluation.
@@ -2340,6 +2500,13 @@ type ListPatientGoalsParams struct {
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
+
 	// Status Only goals with this status.
 	Status *GoalStatus `form:"status,omitempty" json:"status,omitempty"`
 }
@@ -2351,6 +2518,13 @@ type ListPatientGoalCheckInsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 }
 
 // ListSharedJournalEntriesParams defines parameters for ListSharedJournalEntries.
@@ -2360,6 +2534,18 @@ type ListSharedJournalEntriesParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
+
+	// Include `body` lists every entry with its whole body. Without it each entry
+	// carries an excerpt of at most 200 characters, and `body_truncated`
+	// says whether words were left out.
+	Include *JournalInclude `form:"include,omitempty" json:"include,omitempty"`
 
 	// SessionID Only entries about this session.
 	SessionID *ID `form:"session_id,omitempty" json:"session_id,omitempty"`
@@ -2388,6 +2574,13 @@ type ListPatientMoodCheckInsParams struct {
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
+
 	// From Keep records taken at or after this instant (RFC 3339).
 	From *TakenFrom `form:"from,omitempty" json:"from,omitempty"`
 
@@ -2402,6 +2595,13 @@ type ListTreatmentPlansParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 }
 
 // CreateTreatmentPlanParams defines parameters for CreateTreatmentPlan.
@@ -2451,6 +2651,13 @@ type ListSessionsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 }
 
 // GetSessionParams defines parameters for GetSession.
@@ -2474,6 +2681,13 @@ type ListVitalSignsParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 }
 
 // CreateVitalSignParams defines parameters for CreateVitalSign.
@@ -2835,6 +3049,13 @@ func (w *ServerInterfaceWrapper) ListActivities(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// ------------- Optional query parameter "kind" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -2926,6 +3147,13 @@ func (w *ServerInterfaceWrapper) ListAlerts(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// ------------- Optional query parameter "status" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -3015,6 +3243,13 @@ func (w *ServerInterfaceWrapper) ListMyAssessments(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
 	}
 
 	// ------------- Optional query parameter "instrument" -------------
@@ -3167,6 +3402,13 @@ func (w *ServerInterfaceWrapper) ListClinicians(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListClinicians(ctx, params)
 	return err
@@ -3219,6 +3461,13 @@ func (w *ServerInterfaceWrapper) ListGoals(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
 	}
 
 	// ------------- Optional query parameter "status" -------------
@@ -3397,6 +3646,13 @@ func (w *ServerInterfaceWrapper) ListGoalCheckIns(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListGoalCheckIns(ctx, goalID, params)
 	return err
@@ -3456,6 +3712,20 @@ func (w *ServerInterfaceWrapper) ListJournalEntries(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
+	// ------------- Optional query parameter "include" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "include", ctx.QueryParams(), &params.Include, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter include: %s", err))
 	}
 
 	// ------------- Optional query parameter "session_id" -------------
@@ -3776,6 +4046,13 @@ func (w *ServerInterfaceWrapper) ListMyMoodCheckIns(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// ------------- Optional query parameter "from" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
@@ -3842,6 +4119,13 @@ func (w *ServerInterfaceWrapper) ListPatients(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
 	}
 
 	// ------------- Optional query parameter "q" -------------
@@ -3955,6 +4239,13 @@ func (w *ServerInterfaceWrapper) ListPatientActivities(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// ------------- Optional query parameter "kind" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "kind", ctx.QueryParams(), &params.Kind, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -4008,6 +4299,13 @@ func (w *ServerInterfaceWrapper) ListPatientAssessments(ctx echo.Context) error 
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// ------------- Optional query parameter "instrument" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "instrument", ctx.QueryParams(), &params.Instrument, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -4059,6 +4357,13 @@ func (w *ServerInterfaceWrapper) ListCareTeam(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -4141,6 +4446,13 @@ func (w *ServerInterfaceWrapper) ListEvaluations(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListEvaluations(ctx, patientID, params)
 	return err
@@ -4209,6 +4521,13 @@ func (w *ServerInterfaceWrapper) ListPatientGoals(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// ------------- Optional query parameter "status" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "status", ctx.QueryParams(), &params.Status, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
@@ -4256,6 +4575,13 @@ func (w *ServerInterfaceWrapper) ListPatientGoalCheckIns(ctx echo.Context) error
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListPatientGoalCheckIns(ctx, patientID, goalID, params)
 	return err
@@ -4286,6 +4612,20 @@ func (w *ServerInterfaceWrapper) ListSharedJournalEntries(ctx echo.Context) erro
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
+	// ------------- Optional query parameter "include" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "include", ctx.QueryParams(), &params.Include, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter include: %s", err))
 	}
 
 	// ------------- Optional query parameter "session_id" -------------
@@ -4392,6 +4732,13 @@ func (w *ServerInterfaceWrapper) ListPatientMoodCheckIns(ctx echo.Context) error
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// ------------- Optional query parameter "from" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "from", ctx.QueryParams(), &params.From, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
@@ -4452,6 +4799,13 @@ func (w *ServerInterfaceWrapper) ListTreatmentPlans(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments
@@ -4638,6 +4992,13 @@ func (w *ServerInterfaceWrapper) ListSessions(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.ListSessions(ctx, params)
 	return err
@@ -4740,6 +5101,13 @@ func (w *ServerInterfaceWrapper) ListVitalSigns(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments

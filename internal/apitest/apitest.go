@@ -318,8 +318,10 @@ func (e *Env) checkContract(req *http.Request, res *Response) {
 	}
 	route, params, err := e.router.FindRoute(req)
 	if err != nil {
-		return // not an operation of the spec: only the problem+json rule applies
+		e.checkNulls(req, nil, res)
+		return // not an operation of the spec: only the problem+json and null rules apply
 	}
+	e.checkNulls(req, route.Operation, res)
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
 		Status:                 res.Status,

@@ -130,7 +130,7 @@ func (s *Server) ListEvaluations(ctx context.Context, req api.ListEvaluationsReq
 	if err != nil {
 		return nil, err
 	}
-	evs, next, err := s.Store.ListEvaluations(ctx, req.PatientID, page(req.Params.Limit, req.Params.Cursor))
+	evs, next, err := s.Store.ListEvaluations(ctx, req.PatientID, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func (s *Server) ListTreatmentPlans(ctx context.Context, req api.ListTreatmentPl
 	if _, err := s.patientReader(ctx, req.PatientID); err != nil {
 		return nil, err
 	}
-	plans, next, err := s.Store.ListPlans(ctx, req.PatientID, page(req.Params.Limit, req.Params.Cursor))
+	plans, next, err := s.Store.ListPlans(ctx, req.PatientID, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}

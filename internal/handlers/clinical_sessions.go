@@ -65,7 +65,7 @@ func (s *Server) ListSessions(ctx context.Context, req api.ListSessionsRequestOb
 	if _, err := s.patientReader(ctx, f.PatientID); err != nil {
 		return nil, err
 	}
-	sessions, next, err := s.Store.ListSessions(ctx, f, page(q.Limit, q.Cursor))
+	sessions, next, err := s.Store.ListSessions(ctx, f, listPage(q.Limit, q.Cursor, q.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func (s *Server) ListVitalSigns(ctx context.Context, req api.ListVitalSignsReque
 	if err != nil {
 		return nil, err
 	}
-	vs, next, err := s.Store.ListVitalSigns(ctx, ts.ID, page(req.Params.Limit, req.Params.Cursor))
+	vs, next, err := s.Store.ListVitalSigns(ctx, ts.ID, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func (s *Server) CreateClinician(ctx context.Context, req api.CreateClinicianReq
 
 // ListClinicians lists the clinic's clinicians (admins only, by x-roles).
 func (s *Server) ListClinicians(ctx context.Context, req api.ListCliniciansRequestObject) (api.ListCliniciansResponseObject, error) {
-	users, next, err := s.Store.ListUsers(ctx, models.RoleClinician, page(req.Params.Limit, req.Params.Cursor))
+	users, next, err := s.Store.ListUsers(ctx, models.RoleClinician, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}

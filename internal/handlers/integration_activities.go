@@ -48,7 +48,7 @@ func (s *Server) ListActivities(ctx context.Context, req api.ListActivitiesReque
 		return nil, err
 	}
 	p := req.Params
-	items, next, err := s.listActivities(ctx, id.UserID, p.Kind, p.From, p.To, page(p.Limit, p.Cursor))
+	items, next, err := s.listActivities(ctx, id.UserID, p.Kind, p.From, p.To, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (s *Server) ListPatientActivities(ctx context.Context, req api.ListPatientA
 		return nil, err
 	}
 	p := req.Params
-	items, next, err := s.listActivities(ctx, req.PatientID, p.Kind, p.From, p.To, page(p.Limit, p.Cursor))
+	items, next, err := s.listActivities(ctx, req.PatientID, p.Kind, p.From, p.To, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ func (s *Server) ListGoals(ctx context.Context, req api.ListGoalsRequestObject) 
 		return nil, err
 	}
 	p := req.Params
-	items, next, err := s.listGoals(ctx, store.GoalFilter{PatientID: id.UserID}, p.Status, page(p.Limit, p.Cursor))
+	items, next, err := s.listGoals(ctx, store.GoalFilter{PatientID: id.UserID}, p.Status, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +161,7 @@ func (s *Server) ListGoalCheckIns(ctx context.Context, req api.ListGoalCheckInsR
 	if err != nil {
 		return nil, err
 	}
-	checkIns, next, err := s.Integration.ListGoalCheckIns(ctx, id.UserID, req.GoalID, page(req.Params.Limit, req.Params.Cursor))
+	checkIns, next, err := s.Integration.ListGoalCheckIns(ctx, id.UserID, req.GoalID, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (s *Server) ListPatientGoals(ctx context.Context, req api.ListPatientGoalsR
 		return nil, err
 	}
 	p := req.Params
-	items, next, err := s.listGoals(ctx, store.GoalFilter{PatientID: req.PatientID, CareTeamView: true}, p.Status, page(p.Limit, p.Cursor))
+	items, next, err := s.listGoals(ctx, store.GoalFilter{PatientID: req.PatientID, CareTeamView: true}, p.Status, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func (s *Server) ListPatientGoalCheckIns(ctx context.Context, req api.ListPatien
 	if _, err := s.patientReader(ctx, req.PatientID); err != nil {
 		return nil, err
 	}
-	checkIns, next, err := s.Integration.ListGoalCheckIns(ctx, req.PatientID, req.GoalID, page(req.Params.Limit, req.Params.Cursor))
+	checkIns, next, err := s.Integration.ListGoalCheckIns(ctx, req.PatientID, req.GoalID, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}

@@ -53,8 +53,7 @@ func (s *Server) ListJournalEntries(ctx context.Context, req api.ListJournalEntr
 	if err != nil {
 		return nil, err
 	}
-	p := req.Params
-	items, next, err := s.listJournal(ctx, id.UserID, false, p.SessionID, p.PromptKey, p.From, p.To, page(p.Limit, p.Cursor))
+	items, next, err := s.listJournal(ctx, id.UserID, false, req.Params)
 	if err != nil {
 		return nil, err
 	}
@@ -125,8 +124,7 @@ func (s *Server) ListSharedJournalEntries(ctx context.Context, req api.ListShare
 	if _, err := s.patientReader(ctx, req.PatientID); err != nil {
 		return nil, err
 	}
-	p := req.Params
-	items, next, err := s.listJournal(ctx, req.PatientID, true, p.SessionID, p.PromptKey, p.From, p.To, page(p.Limit, p.Cursor))
+	items, next, err := s.listJournal(ctx, req.PatientID, true, api.ListJournalEntriesParams(req.Params))
 	if err != nil {
 		return nil, err
 	}
@@ -152,20 +150,25 @@ func (s *Server) GetSharedJournalEntry(ctx context.Context, req api.GetSharedJou
 }
 
 // listJournal lists a patient's entries, all or the shared ones, with the
-// filters both lists take.
-func (s *Server) listJournal(ctx context.Context, patientID uuid.UUID, sharedOnly bool, sessionID *uuid.UUID, promptKey *string,
-	from, to *time.Time, p store.Page) ([]api.JournalEntry, nullable.Nullable[string], error) {
-	written, err := timeRange(from, to)
+// parameters both lists take.
+func (s *Server) listJournal(ctx context.Context, patientID uuid.UUID, sharedOnly bool,
+	p api.ListJournalEntriesParams) ([]api.JournalEntryListItem, nullable.Nullable[string], error) {
+	written, err := timeRange(p.From, p.To)
 	if err != nil {
 		return nil, nullable.Nullable[string]{}, err
 	}
 	entries, next, err := s.Integration.ListJournalEntries(ctx, store.JournalFilter{
-		PatientID: patientID, SharedOnly: sharedOnly, SessionID: sessionID, PromptKey: promptKey, Written: written,
-	}, p)
+		PatientID: patientID, SharedOnly: sharedOnly, SessionID: p.SessionID, PromptKey: p.PromptKey, Written: written,
+	}, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return nil, nullable.Nullable[string]{}, err
 	}
-	return convertAll(entries, toJournalEntry), nextCursor(next), nil
+	whole := p.Include != nil && *p.Include == api.JournalListIncludeBody
+	items := make([]api.JournalEntryListItem, len(entries))
+	for i, e := range entries {
+		items[i] = toJournalListItem(e, whole)
+	}
+	return items, nextCursor(next), nil
 }
 
 // checkJournalRefs checks what an entry refers to: a prompt of the catalog

@@ -169,7 +169,7 @@ func (s *Server) assessmentPage(ctx context.Context, patientID uuid.UUID, p api.
 	if p.Instrument != nil {
 		instrument = string(*p.Instrument)
 	}
-	rows, next, err := s.Measurement.ListAssessments(ctx, f, instrument, page(p.Limit, p.Cursor))
+	rows, next, err := s.Measurement.ListAssessments(ctx, f, instrument, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return api.AssessmentPage{}, err
 	}
@@ -197,7 +197,7 @@ func (s *Server) ListAlerts(ctx context.Context, req api.ListAlertsRequestObject
 			f.Status = ""
 		}
 	}
-	rows, next, err := s.Measurement.ListAlerts(ctx, alertScope(id), f, page(p.Limit, p.Cursor))
+	rows, next, err := s.Measurement.ListAlerts(ctx, alertScope(id), f, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -294,7 +294,7 @@ func (s *Server) moodPage(ctx context.Context, patientID uuid.UUID, p api.ListMy
 	if err != nil {
 		return api.MoodCheckInPage{}, err
 	}
-	rows, next, err := s.Measurement.ListMoodCheckIns(ctx, f, page(p.Limit, p.Cursor))
+	rows, next, err := s.Measurement.ListMoodCheckIns(ctx, f, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return api.MoodCheckInPage{}, err
 	}

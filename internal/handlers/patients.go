@@ -22,7 +22,7 @@ func (s *Server) ListPatients(ctx context.Context, req api.ListPatientsRequestOb
 	if req.Params.Q != nil {
 		f.Query = *req.Params.Q
 	}
-	users, next, err := s.Store.ListPatients(ctx, f, page(req.Params.Limit, req.Params.Cursor))
+	users, next, err := s.Store.ListPatients(ctx, f, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (s *Server) ListCareTeam(ctx context.Context, req api.ListCareTeamRequestOb
 	if _, err := s.patientReader(ctx, req.PatientID); err != nil {
 		return nil, err
 	}
-	entries, next, err := s.Store.ListCareTeam(ctx, req.PatientID, page(req.Params.Limit, req.Params.Cursor))
+	entries, next, err := s.Store.ListCareTeam(ctx, req.PatientID, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}

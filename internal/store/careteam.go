@@ -66,7 +66,10 @@ func (s *Store) UnassignClinician(ctx context.Context, patientID, clinicianID uu
 
 // ListCareTeam returns one page of the patient's care team, newest first.
 func (s *Store) ListCareTeam(ctx context.Context, patientID uuid.UUID, p Page) ([]CareTeamEntry, *string, error) {
-	return paginateQ[CareTeamEntry](s.careTeam(ctx).Where("m.patient_id = ?", patientID), p, "m.")
+	// A membership never changes, but the clinician's name and profession
+	// it shows do, with their account.
+	q := p.changedSince(s.careTeam(ctx).Where("m.patient_id = ?", patientID), "m.created_at", "u.updated_at")
+	return paginateQ[CareTeamEntry](q, p, "m.")
 }
 
 func (s *Store) careTeam(ctx context.Context) *gorm.DB {
@@ -92,7 +95,7 @@ func (s *Store) ListPatients(ctx context.Context, f PatientFilter, p Page) ([]mo
 	if f.Query != "" {
 		q = q.Where("LOWER(display_name) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(f.Query))+"%")
 	}
-	return paginate[models.User](q, p)
+	return paginate[models.User](p.changedSince(q, "updated_at"), p)
 }
 
 // escapeLike makes s match literally inside a LIKE pattern.

@@ -23,7 +23,8 @@ func (s *Store) CreateEvaluation(ctx context.Context, e *models.CandidacyEvaluat
 // ListEvaluations returns one page of the patient's evaluations, latest
 // evaluated_at first.
 func (s *Store) ListEvaluations(ctx context.Context, patientID uuid.UUID, p Page) ([]models.CandidacyEvaluation, *string, error) {
-	return paginateBy(s.conn(ctx).Where("patient_id = ?", patientID), p, "evaluated_at", false, evaluationKey)
+	q := p.changedSince(s.conn(ctx).Where("patient_id = ?", patientID), "created_at")
+	return paginateBy(q, p, "evaluated_at", false, evaluationKey)
 }
 
 func evaluationKey(e models.CandidacyEvaluation) (time.Time, uuid.UUID) { return e.EvaluatedAt, e.ID }

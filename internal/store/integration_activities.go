@@ -59,7 +59,7 @@ func (i *Integration) ListActivities(ctx context.Context, f ActivityFilter, p Pa
 	if f.Kind != nil {
 		q = q.Where("kind = ?", *f.Kind)
 	}
-	q = f.Occurred.apply(q, "occurred_at")
+	q = p.changedSince(f.Occurred.apply(q, "occurred_at"), "created_at")
 	rows, next, err := paginate[models.Activity](q, p)
 	if err != nil {
 		return nil, nil, err

@@ -92,7 +92,7 @@ func (i *Integration) ListGoals(ctx context.Context, f GoalFilter, p Page) ([]Go
 	if f.Status != nil {
 		q = q.Where("status = ?", *f.Status)
 	}
-	rows, next, err := paginate[models.Goal](q, p)
+	rows, next, err := paginate[models.Goal](p.changedSince(q, "updated_at"), p)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -226,7 +226,7 @@ func (i *Integration) ListGoalCheckIns(ctx context.Context, patientID, goalID uu
 	if n == 0 {
 		return nil, nil, notFound("goal")
 	}
-	rows, next, err := paginate[models.GoalCheckIn](i.conn(ctx).Where("goal_id = ?", goalID), p)
+	rows, next, err := paginate[models.GoalCheckIn](p.changedSince(i.conn(ctx).Where("goal_id = ?", goalID), "created_at"), p)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -92,7 +92,7 @@ func (i *Integration) ListJournalEntries(ctx context.Context, f JournalFilter, p
 	if f.PromptKey != nil {
 		q = q.Where("prompt_key = ?", *f.PromptKey)
 	}
-	q = f.Written.apply(q, "created_at")
+	q = p.changedSince(f.Written.apply(q, "created_at"), "updated_at")
 	rows, next, err := paginate[models.JournalEntry](q, p)
 	if err != nil {
 		return nil, nil, err

@@ -71,7 +71,7 @@ func (m *Measurement) ListAssessments(ctx context.Context, f TakenFilter, instru
 	if instrument != "" {
 		q = q.Where("instrument = ?", instrument)
 	}
-	return paginate[models.Assessment](q, p)
+	return paginate[models.Assessment](p.changedSince(q, "created_at"), p)
 }
 
 // HasCareTeam reports whether any clinician looks after the patient.
@@ -117,7 +117,7 @@ func (m *Measurement) ListAlerts(ctx context.Context, sc AlertScope, f AlertFilt
 	if f.Unassigned {
 		q = q.Where("NOT EXISTS (SELECT 1 FROM care_team_members m WHERE m.patient_id = safety_alerts.patient_id)")
 	}
-	return paginate[models.SafetyAlert](q, p)
+	return paginate[models.SafetyAlert](p.changedSince(q, "updated_at"), p)
 }
 
 // AlertInScope returns the safety alert with the id when it is in scope; an
@@ -197,7 +197,8 @@ func (m *Measurement) CreateMoodCheckIn(ctx context.Context, c MoodCheckIn) (Moo
 // ListMoodCheckIns returns one page of a patient's check-ins, newest
 // recorded first.
 func (m *Measurement) ListMoodCheckIns(ctx context.Context, f TakenFilter, p Page) ([]MoodCheckIn, *string, error) {
-	rows, next, err := paginate[models.MoodCheckIn](f.apply(m.conn(ctx).Model(&models.MoodCheckIn{})), p)
+	q := p.changedSince(f.apply(m.conn(ctx).Model(&models.MoodCheckIn{})), "created_at")
+	rows, next, err := paginate[models.MoodCheckIn](q, p)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -15,6 +15,9 @@ import (
 type Page struct {
 	Limit  int
 	Cursor string
+	// UpdatedSince, when set, keeps the records changed at or after it; each
+	// list applies it to its own columns with changedSince.
+	UpdatedSince *time.Time
 }
 
 // cursor is the position after the last item of a page. Clients get it as

@@ -107,7 +107,7 @@ func eligibleForPlan(ev *models.CandidacyEvaluation) error {
 
 // ListPlans returns one page of the patient's plans, newest first.
 func (s *Store) ListPlans(ctx context.Context, patientID uuid.UUID, p Page) ([]models.TreatmentPlan, *string, error) {
-	return paginate[models.TreatmentPlan](s.conn(ctx).Where("patient_id = ?", patientID), p)
+	return paginate[models.TreatmentPlan](p.changedSince(s.conn(ctx).Where("patient_id = ?", patientID), "updated_at"), p)
 }
 
 // PlanOfPatient returns the plan when it is the patient's; anyone else's is

@@ -46,7 +46,7 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]mo
 	if f.To != nil {
 		q = q.Where("scheduled_at < ?", f.To.UTC())
 	}
-	return paginateBy(q, p, "scheduled_at", true, sessionKey)
+	return paginateBy(p.changedSince(q, "updated_at"), p, "scheduled_at", true, sessionKey)
 }
 
 func sessionKey(ts models.TreatmentSession) (time.Time, uuid.UUID) { return ts.ScheduledAt, ts.ID }

@@ -88,7 +88,7 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, expected int64, ch
 
 // ListUsers returns one page of the users with the role, newest first.
 func (s *Store) ListUsers(ctx context.Context, role string, p Page) ([]models.User, *string, error) {
-	return paginate[models.User](s.conn(ctx).Where("role = ?", role), p)
+	return paginate[models.User](p.changedSince(s.conn(ctx).Where("role = ?", role), "updated_at"), p)
 }
 
 // AdminExists reports whether any admin account exists.

@@ -35,7 +35,8 @@ func (s *Store) CreateVitalSign(ctx context.Context, v *models.VitalSign) error 
 // ListVitalSigns returns one page of the session's readings in the order they
 // were taken.
 func (s *Store) ListVitalSigns(ctx context.Context, sessionID uuid.UUID, p Page) ([]models.VitalSign, *string, error) {
-	return paginateBy(s.conn(ctx).Where("session_id = ?", sessionID), p, "taken_at", true, vitalSignKey)
+	q := p.changedSince(s.conn(ctx).Where("session_id = ?", sessionID), "created_at")
+	return paginateBy(q, p, "taken_at", true, vitalSignKey)
 }
 
 func vitalSignKey(v models.VitalSign) (time.Time, uuid.UUID) { return v.TakenAt, v.ID }
