@@ -2121,9 +2121,16 @@ type ListAuditEventsParams struct {
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
-	Cursor    *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
-	PatientID *ID     `form:"patient_id,omitempty" json:"patient_id,omitempty"`
-	ActorID   *ID     `form:"actor_id,omitempty" json:"actor_id,omitempty"`
+	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
+	PatientID    *ID           `form:"patient_id,omitempty" json:"patient_id,omitempty"`
+	ActorID      *ID           `form:"actor_id,omitempty" json:"actor_id,omitempty"`
 }
 
 // ListCliniciansParams defines parameters for ListClinicians.
@@ -2325,6 +2332,13 @@ type GetMyAccessLogParams struct {
 
 	// Cursor The `next_cursor` of the previous page. Opaque; do not build it yourself.
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// UpdatedSince Keep only the records changed at or after this instant (RFC 3339):
+	// those whose `updated_at` is at or after it or, for records that never
+	// change once made (they have no `updated_at`), whose `created_at` is.
+	// The list keeps its order: send the same `updated_since` with every
+	// page's `cursor`. Deleted records are not listed.
+	UpdatedSince *UpdatedSince `form:"updated_since,omitempty" json:"updated_since,omitempty"`
 }
 
 // GetMyAgendaParams defines parameters for GetMyAgenda.
@@ -3327,6 +3341,13 @@ func (w *ServerInterfaceWrapper) ListAuditEvents(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
 	}
 
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
+	}
+
 	// ------------- Optional query parameter "patient_id" -------------
 
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "patient_id", ctx.QueryParams(), &params.PatientID, runtime.BindQueryParameterOptions{Type: "string", Format: "uuid"})
@@ -3992,6 +4013,13 @@ func (w *ServerInterfaceWrapper) GetMyAccessLog(ctx echo.Context) error {
 	err = runtime.BindQueryParameterWithOptions("form", true, false, "cursor", ctx.QueryParams(), &params.Cursor, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter cursor: %s", err))
+	}
+
+	// ------------- Optional query parameter "updated_since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "updated_since", ctx.QueryParams(), &params.UpdatedSince, runtime.BindQueryParameterOptions{Type: "string", Format: "date-time"})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter updated_since: %s", err))
 	}
 
 	// Invoke the callback with all the unmarshaled arguments

@@ -116,7 +116,8 @@ func (s *Server) GetMyAccessLog(ctx context.Context, req api.GetMyAccessLogReque
 	if err != nil {
 		return nil, err
 	}
-	items, next, err := s.auditPage(ctx, store.AuditFilter{PatientID: &id.UserID}, page(req.Params.Limit, req.Params.Cursor))
+	p := req.Params
+	items, next, err := s.auditPage(ctx, store.AuditFilter{PatientID: &id.UserID}, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +127,8 @@ func (s *Server) GetMyAccessLog(ctx context.Context, req api.GetMyAccessLogReque
 // ListAuditEvents lists the audit trail for admins.
 func (s *Server) ListAuditEvents(ctx context.Context, req api.ListAuditEventsRequestObject) (api.ListAuditEventsResponseObject, error) {
 	f := store.AuditFilter{PatientID: req.Params.PatientID, ActorID: req.Params.ActorID}
-	items, next, err := s.auditPage(ctx, f, page(req.Params.Limit, req.Params.Cursor))
+	p := req.Params
+	items, next, err := s.auditPage(ctx, f, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}

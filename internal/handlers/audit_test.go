@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"net/http"
+	"net/url"
+	"time"
 	"testing"
 
 	"github.com/ketacare/api/internal/api"
@@ -45,6 +47,17 @@ func TestAuditTrail(t *testing.T) {
 	env.Get("/v1/audit-events?patient_id="+pid, c.admin.Token).Expect(t, http.StatusOK).JSON(t, &all)
 	if len(all.Items) < 3 {
 		t.Fatalf("admin sees %d events", len(all.Items))
+	}
+	var later api.AuditEventPage
+	env.Get("/v1/audit-events?patient_id="+pid+"&updated_since="+url.QueryEscape(log.Items[0].OccurredAt.Format(time.RFC3339Nano)), c.admin.Token).
+		Expect(t, http.StatusOK).JSON(t, &later)
+	if len(later.Items) == 0 || len(later.Items) >= len(all.Items) {
+		t.Fatalf("updated_since kept %d of %d events", len(later.Items), len(all.Items))
+	}
+	var paged api.AuditEventPage
+	env.Get("/v1/me/access-log?limit=2", c.patient.Token).Expect(t, http.StatusOK).JSON(t, &paged)
+	if len(paged.Items) != 2 || paged.NextCursor.IsNull() {
+		t.Fatalf("a page of 2 of 3 events must have a next cursor: %+v", paged)
 	}
 	env.Get("/v1/audit-events", c.clinician.Token).Expect(t, http.StatusForbidden)
 	env.Get("/v1/me/access-log", c.clinician.Token).Expect(t, http.StatusForbidden)

@@ -44,5 +44,5 @@ func (s *Store) ListAuditEvents(ctx context.Context, f AuditFilter, p Page) ([]A
 	if f.ActorID != nil {
 		q = q.Where("a.actor_id = ?", *f.ActorID)
 	}
-	return paginateQ[AuditEntry](q, p, "a.")
+	return paginateQ[AuditEntry](p.changedSince(q, "a.created_at"), p, "a.")
 }
