@@ -114,11 +114,11 @@ func TestSyncIncremental(t *testing.T) {
 		got[it.String()] = it
 	}
 	for key, deleted := range map[syncKey]bool{
-		{"journal_entry", e.ID}:         false,
-		{"activity", a.ID}:              true,
-		{"goal", g.ID}:                  true,
-		{"goal_check_in", ci.ID}:        true,
-		{"mood_check_in", m.ID}:         false,
+		{"journal_entry", e.ID}:          false,
+		{"activity", a.ID}:               true,
+		{"goal", g.ID}:                   true,
+		{"goal_check_in", ci.ID}:         true,
+		{"mood_check_in", m.ID}:          false,
 		{"treatment_session", sessionID}: false,
 	} {
 		it, ok := got[key.String()]
