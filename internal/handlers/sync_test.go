@@ -9,10 +9,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
@@ -489,5 +491,50 @@ func TestSyncAccess(t *testing.T) {
 				t.Fatalf("problem names %v, want %s", p.Fields(), tc.field)
 			}
 		})
+	}
+}
+
+// TestSyncPageQueries counts the database queries of a sync page: one for
+// the patient's head, one for the changes, one per type of record among
+// them and one for the journal entries of the sessions, however many
+// records the page holds.
+func TestSyncPageQueries(t *testing.T) {
+	env := apitest.New(t)
+	c := newClinic(t, env)
+	var queries atomic.Int64
+	count := func(*gorm.DB) { queries.Add(1) }
+	cb := env.App.DB.Callback()
+	if err := cb.Query().After("gorm:query").Register("test:count_query", count); err != nil {
+		t.Fatal(err)
+	}
+	if err := cb.Row().After("gorm:row").Register("test:count_row", count); err != nil {
+		t.Fatal(err)
+	}
+	if err := cb.Raw().After("gorm:raw").Register("test:count_raw", count); err != nil {
+		t.Fatal(err)
+	}
+	queriesOf := func(since string) (int64, syncPage) {
+		queries.Store(0)
+		p := getSyncPage(t, env, c.patient.Token, since, 200)
+		return queries.Load(), p
+	}
+
+	syncedRecords(t, env, c)
+	n, first := queriesOf("")
+	if n != 10 || len(first.Items) != 7 {
+		t.Fatalf("a page of %d items of 7 types took %d queries, want 10", len(first.Items), n)
+	}
+	for range 3 {
+		syncedRecords(t, env, c)
+	}
+	n, all := queriesOf("")
+	if n != 10 || len(all.Items) != 28 {
+		t.Fatalf("a page of %d items of 7 types took %d queries, want 10", len(all.Items), n)
+	}
+	for i := range 5 {
+		postEntry(t, env, c.patient.Token, map[string]any{"body": fmt.Sprintf("Entry %d", i)})
+	}
+	if n, p := queriesOf(all.NextToken); n != 3 || len(p.Items) != 5 {
+		t.Fatalf("a page of %d journal entries took %d queries, want 3", len(p.Items), n)
 	}
 }

@@ -22,7 +22,7 @@ type SyncHead struct {
 type SyncChange struct {
 	RecordType string    `gorm:"primaryKey"`
 	RecordID   uuid.UUID `gorm:"primaryKey"`
-	PatientID  uuid.UUID
+	PatientID  uuid.UUID `gorm:"primaryKey"`
 	Seq        int64
 	DeletedAt  *time.Time
 }

@@ -238,3 +238,70 @@ func TestSyncSeqFollowsCommitOrder(t *testing.T) {
 		t.Fatalf("log %v, want %v", got, want)
 	}
 }
+
+// TestPruneSyncLog prunes the tombstones the triggers wrote, by the time
+// they were deleted, and raises the patient's pruned_seq to the newest one
+// pruned.
+func TestPruneSyncLog(t *testing.T) {
+	db := openUnmigrated(t)
+	migrateTo(t, db, 0)
+	s := store.New(db)
+	ctx := context.Background()
+	pat := newPatient(t, db, "pat")
+	gone, kept := newActivity(pat.ID, store.Now()), newActivity(pat.ID, store.Now())
+	for _, a := range []*models.Activity{gone, kept} {
+		if err := db.Create(a).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := store.Now().Add(-time.Second)
+	if err := db.Delete(gone).Error; err != nil {
+		t.Fatal(err)
+	}
+	after := store.Now().Add(time.Second)
+
+	if n, err := s.PruneSyncLog(ctx, before); err != nil || n != 0 {
+		t.Fatalf("pruning before the deletion: %d, %v", n, err)
+	}
+	if n, err := s.PruneSyncLog(ctx, after); err != nil || n != 1 {
+		t.Fatalf("pruning after the deletion: %d, %v", n, err)
+	}
+	var h models.SyncHead
+	if err := db.Where("patient_id = ?", pat.ID).Take(&h).Error; err != nil {
+		t.Fatal(err)
+	}
+	if h.Seq != 3 || h.PrunedSeq != 3 {
+		t.Fatalf("head %+v, want seq 3 pruned up to 3", h)
+	}
+	want := []string{"activity " + kept.ID.String() + " 2"}
+	if got := syncLog(t, db, pat.ID); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("log %v, want %v", got, want)
+	}
+}
+
+// TestSyncLogKeepsTombstoneOfReusedID reuses the id of one patient's
+// deleted record for another patient's record, as apps choosing their own
+// ids could: the first patient keeps the tombstone.
+func TestSyncLogKeepsTombstoneOfReusedID(t *testing.T) {
+	db := openUnmigrated(t)
+	migrateTo(t, db, 0)
+	pat, other := newPatient(t, db, "pat"), newPatient(t, db, "other")
+	a := newActivity(pat.ID, store.Now())
+	if err := db.Create(a).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Delete(a).Error; err != nil {
+		t.Fatal(err)
+	}
+	b := newActivity(other.ID, store.Now())
+	b.ID = a.ID
+	if err := db.Create(b).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := syncLog(t, db, pat.ID); fmt.Sprint(got) != fmt.Sprint([]string{"activity " + a.ID.String() + " 2 deleted"}) {
+		t.Fatalf("first patient's log: %v", got)
+	}
+	if got := syncLog(t, db, other.ID); fmt.Sprint(got) != fmt.Sprint([]string{"activity " + a.ID.String() + " 1"}) {
+		t.Fatalf("second patient's log: %v", got)
+	}
+}

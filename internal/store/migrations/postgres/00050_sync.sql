@@ -26,16 +26,18 @@ CREATE TABLE sync_heads (
     pruned_seq bigint NOT NULL DEFAULT 0 CHECK (pruned_seq >= 0)
 );
 
--- One row per record: the latest change to it, with the seq of that change
--- and, when it was deleted, when. A record changed twice between two syncs
--- is delivered once, as it is now.
+-- One row per record of a patient: the latest change to it, with the seq
+-- of that change and, when it was deleted, when. A record changed twice
+-- between two syncs is delivered once, as it is now. The patient is part of
+-- the key: should an app reuse the id of a deleted record for a record of
+-- someone else, the first patient keeps their tombstone.
 CREATE TABLE sync_changes (
     record_type text NOT NULL CHECK (record_type IN ('journal_entry', 'activity', 'goal', 'goal_check_in', 'mood_check_in', 'assessment', 'treatment_session')),
     record_id   uuid NOT NULL,
     patient_id  uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     seq         bigint NOT NULL CHECK (seq >= 1),
     deleted_at  timestamptz,
-    PRIMARY KEY (record_type, record_id)
+    PRIMARY KEY (record_type, record_id, patient_id)
 );
 CREATE UNIQUE INDEX sync_changes_patient_seq_key ON sync_changes (patient_id, seq);
 CREATE INDEX sync_changes_tombstones_idx ON sync_changes (deleted_at) WHERE deleted_at IS NOT NULL;
@@ -71,8 +73,8 @@ BEGIN
     SELECT p_type, n.record_id, n.patient_id, heads.seq - n.total + n.n,
            CASE WHEN p_deleted THEN statement_timestamp() END
     FROM numbered n JOIN heads ON heads.patient_id = n.patient_id
-    ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = EXCLUDED.patient_id, seq = EXCLUDED.seq, deleted_at = EXCLUDED.deleted_at
+    ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = EXCLUDED.seq, deleted_at = EXCLUDED.deleted_at
         WHERE NOT p_live_only OR c.deleted_at IS NULL;
 END
 $$;
@@ -102,7 +104,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
         PERFORM sync_log('goal_check_in', array_agg(c.patient_id), array_agg(o.id), true, false)
-        FROM old_rows o JOIN sync_changes c ON c.record_type = 'goal_check_in' AND c.record_id = o.id;
+        FROM old_rows o JOIN sync_changes c ON c.record_type = 'goal_check_in' AND c.record_id = o.id AND c.deleted_at IS NULL;
     ELSE
         PERFORM sync_log('goal_check_in', array_agg(g.patient_id), array_agg(n.id), false, false)
         FROM new_rows n JOIN goals g ON g.id = n.goal_id;

@@ -10,14 +10,14 @@ CREATE TABLE sync_heads (
     pruned_seq integer NOT NULL DEFAULT 0 CHECK (pruned_seq >= 0)
 );
 
--- One row per record: its latest change.
+-- One row per record of a patient: its latest change.
 CREATE TABLE sync_changes (
     record_type text NOT NULL CHECK (record_type IN ('journal_entry', 'activity', 'goal', 'goal_check_in', 'mood_check_in', 'assessment', 'treatment_session')),
     record_id   text NOT NULL,
     patient_id  text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     seq         integer NOT NULL CHECK (seq >= 1),
     deleted_at  datetime,
-    PRIMARY KEY (record_type, record_id)
+    PRIMARY KEY (record_type, record_id, patient_id)
 );
 CREATE UNIQUE INDEX sync_changes_patient_seq_key ON sync_changes (patient_id, seq);
 CREATE INDEX sync_changes_tombstones_idx ON sync_changes (deleted_at) WHERE deleted_at IS NOT NULL;
@@ -34,8 +34,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('journal_entry', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -46,8 +46,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('journal_entry', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -58,8 +58,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('journal_entry', OLD.id, OLD.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = OLD.patient_id), strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 
@@ -71,8 +71,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('activity', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -83,8 +83,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('activity', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -95,8 +95,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('activity', OLD.id, OLD.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = OLD.patient_id), strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 
@@ -108,8 +108,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('goal', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -120,8 +120,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('goal', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -132,8 +132,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('goal', OLD.id, OLD.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = OLD.patient_id), strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 
@@ -145,8 +145,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('goal_check_in', NEW.id, (SELECT patient_id FROM goals WHERE id = NEW.goal_id), (SELECT seq FROM sync_heads WHERE patient_id = (SELECT patient_id FROM goals WHERE id = NEW.goal_id)), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -157,20 +157,20 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('goal_check_in', NEW.id, (SELECT patient_id FROM goals WHERE id = NEW.goal_id), (SELECT seq FROM sync_heads WHERE patient_id = (SELECT patient_id FROM goals WHERE id = NEW.goal_id)), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER goal_check_ins_sync_delete AFTER DELETE ON goal_check_ins
-WHEN EXISTS (SELECT 1 FROM users WHERE id = (SELECT patient_id FROM sync_changes WHERE record_type = 'goal_check_in' AND record_id = OLD.id))
+WHEN EXISTS (SELECT 1 FROM users WHERE id = (SELECT patient_id FROM sync_changes WHERE record_type = 'goal_check_in' AND record_id = OLD.id AND deleted_at IS NULL))
 BEGIN
-    INSERT INTO sync_heads (patient_id, seq) VALUES ((SELECT patient_id FROM sync_changes WHERE record_type = 'goal_check_in' AND record_id = OLD.id), 1)
+    INSERT INTO sync_heads (patient_id, seq) VALUES ((SELECT patient_id FROM sync_changes WHERE record_type = 'goal_check_in' AND record_id = OLD.id AND deleted_at IS NULL), 1)
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
-        VALUES ('goal_check_in', OLD.id, (SELECT patient_id FROM sync_changes WHERE record_type = 'goal_check_in' AND record_id = OLD.id), (SELECT seq FROM sync_heads WHERE patient_id = (SELECT patient_id FROM sync_changes WHERE record_type = 'goal_check_in' AND record_id = OLD.id)), strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        VALUES ('goal_check_in', OLD.id, (SELECT patient_id FROM sync_changes WHERE record_type = 'goal_check_in' AND record_id = OLD.id AND deleted_at IS NULL), (SELECT seq FROM sync_heads WHERE patient_id = (SELECT patient_id FROM sync_changes WHERE record_type = 'goal_check_in' AND record_id = OLD.id AND deleted_at IS NULL)), strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 
@@ -182,8 +182,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('mood_check_in', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -194,8 +194,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('mood_check_in', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -206,8 +206,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('mood_check_in', OLD.id, OLD.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = OLD.patient_id), strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 
@@ -219,8 +219,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('assessment', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -231,8 +231,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('assessment', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -243,8 +243,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('assessment', OLD.id, OLD.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = OLD.patient_id), strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 
@@ -256,8 +256,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('treatment_session', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -268,8 +268,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('treatment_session', NEW.id, NEW.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = NEW.patient_id), NULL)
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
@@ -280,8 +280,8 @@ BEGIN
         ON CONFLICT (patient_id) DO UPDATE SET seq = seq + 1;
     INSERT INTO sync_changes (record_type, record_id, patient_id, seq, deleted_at)
         VALUES ('treatment_session', OLD.id, OLD.patient_id, (SELECT seq FROM sync_heads WHERE patient_id = OLD.patient_id), strftime('%Y-%m-%d %H:%M:%f+00:00', 'now'))
-        ON CONFLICT (record_type, record_id) DO UPDATE
-        SET patient_id = excluded.patient_id, seq = excluded.seq, deleted_at = excluded.deleted_at;
+        ON CONFLICT (record_type, record_id, patient_id) DO UPDATE
+        SET seq = excluded.seq, deleted_at = excluded.deleted_at;
 END;
 -- +goose StatementEnd
 
