@@ -529,6 +529,39 @@ func (e Severity) Valid() bool {
 	}
 }
 
+// Defines values for SyncRecordType.
+const (
+	SyncRecordTypeActivity         SyncRecordType = "activity"
+	SyncRecordTypeAssessment       SyncRecordType = "assessment"
+	SyncRecordTypeGoal             SyncRecordType = "goal"
+	SyncRecordTypeGoalCheckIn      SyncRecordType = "goal_check_in"
+	SyncRecordTypeJournalEntry     SyncRecordType = "journal_entry"
+	SyncRecordTypeMoodCheckIn      SyncRecordType = "mood_check_in"
+	SyncRecordTypeTreatmentSession SyncRecordType = "treatment_session"
+)
+
+// Valid indicates whether the value is a known member of the SyncRecordType enum.
+func (e SyncRecordType) Valid() bool {
+	switch e {
+	case SyncRecordTypeActivity:
+		return true
+	case SyncRecordTypeAssessment:
+		return true
+	case SyncRecordTypeGoal:
+		return true
+	case SyncRecordTypeGoalCheckIn:
+		return true
+	case SyncRecordTypeJournalEntry:
+		return true
+	case SyncRecordTypeMoodCheckIn:
+		return true
+	case SyncRecordTypeTreatmentSession:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TreatmentPlanSessionsPerWeek.
 const (
 	TreatmentPlanSessionsPerWeekN2 TreatmentPlanSessionsPerWeek = 2
@@ -1668,6 +1701,43 @@ type Sitter struct {
 	Relationship string `json:"relationship"`
 }
 
+// SyncChange One record that changed. When it exists, exactly one more property is
+// present, the one `type` names, holding the whole record. When it was
+// deleted, `deleted_at` is present and nothing else: a tombstone.
+type SyncChange struct {
+	Activity   *Activity   `json:"activity,omitempty"`
+	Assessment *Assessment `json:"assessment,omitempty"`
+
+	// DeletedAt When the record was deleted; only in tombstones.
+	DeletedAt   *time.Time   `json:"deleted_at,omitempty"`
+	Goal        *Goal        `json:"goal,omitempty"`
+	GoalCheckIn *GoalCheckIn `json:"goal_check_in,omitempty"`
+
+	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
+	ID           ID            `json:"id"`
+	JournalEntry *JournalEntry `json:"journal_entry,omitempty"`
+	MoodCheckIn  *MoodCheckIn  `json:"mood_check_in,omitempty"`
+
+	// TreatmentSession One session of a plan and its five parts (route, sitter, preparation, journey and integration).
+	TreatmentSession *TreatmentSession `json:"treatment_session,omitempty"`
+
+	// Type The type of a synced record, and the name of the property that carries it.
+	Type SyncRecordType `json:"type"`
+}
+
+// SyncPage defines model for SyncPage.
+type SyncPage struct {
+	// HasMore True when more changes are waiting; ask again at once with `next_token`.
+	HasMore bool         `json:"has_more"`
+	Items   []SyncChange `json:"items"`
+
+	// NextToken Pass as `since` for the next page, or keep it for the next sync once `has_more` is false. Opaque.
+	NextToken string `json:"next_token"`
+}
+
+// SyncRecordType The type of a synced record, and the name of the property that carries it.
+type SyncRecordType string
+
 // TimeOfDay Local time HH:MM between 06:00 and 20:00.
 //
 // Example: 10:00
@@ -2715,6 +2785,15 @@ type CreateVitalSignParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// SyncChangesParams defines parameters for SyncChanges.
+type SyncChangesParams struct {
+	// Since The `next_token` of the previous page or sync. Opaque; do not build it yourself. Omit it to start from the beginning.
+	Since *string `form:"since,omitempty" json:"since,omitempty"`
+
+	// Limit Page size, 1 to 200.
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // CreateActivityJSONRequestBody defines body for CreateActivity for application/json ContentType.
 type CreateActivityJSONRequestBody = CreateActivityRequest
 
@@ -2981,6 +3060,9 @@ type ServerInterface interface {
 	// CreateVitalSign Record a vital-sign reading during a session (care team)
 	// (POST /v1/sessions/{session_id}/vitals)
 	CreateVitalSign(ctx echo.Context, sessionID ID, params CreateVitalSignParams) error
+	// SyncChanges Everything that changed in the patient's records since the last sync (patient)
+	// (GET /v1/sync)
+	SyncChanges(ctx echo.Context, params SyncChangesParams) error
 	// ResetPassword Reset a clinician's or patient's password (admin)
 	// (POST /v1/users/{user_id}/password)
 	ResetPassword(ctx echo.Context, userID ID) error
@@ -5179,6 +5261,31 @@ func (w *ServerInterfaceWrapper) CreateVitalSign(ctx echo.Context) error {
 	return err
 }
 
+// SyncChanges converts echo context to params.
+func (w *ServerInterfaceWrapper) SyncChanges(ctx echo.Context) error {
+	var err error
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params SyncChangesParams
+	// ------------- Optional query parameter "since" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "since", ctx.QueryParams(), &params.Since, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter since: %s", err))
+	}
+
+	// ------------- Optional query parameter "limit" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "limit", ctx.QueryParams(), &params.Limit, runtime.BindQueryParameterOptions{Type: "integer", Format: ""})
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter limit: %s", err))
+	}
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.SyncChanges(ctx, params)
+	return err
+}
+
 // ResetPassword converts echo context to params.
 func (w *ServerInterfaceWrapper) ResetPassword(ctx echo.Context) error {
 	var err error
@@ -5297,6 +5404,7 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.POST(options.BaseURL+"/v1/goals/:goal_id/check-ins", wrapper.CreateGoalCheckIn, options.OperationMiddlewares["createGoalCheckIn"]...)
 	router.GET(options.BaseURL+"/v1/patients/:patient_id/goals", wrapper.ListPatientGoals, options.OperationMiddlewares["listPatientGoals"]...)
 	router.GET(options.BaseURL+"/v1/patients/:patient_id/goals/:goal_id/check-ins", wrapper.ListPatientGoalCheckIns, options.OperationMiddlewares["listPatientGoalCheckIns"]...)
+	router.GET(options.BaseURL+"/v1/sync", wrapper.SyncChanges, options.OperationMiddlewares["syncChanges"]...)
 	router.GET(options.BaseURL+"/v1/me/agenda", wrapper.GetMyAgenda, options.OperationMiddlewares["getMyAgenda"]...)
 	router.GET(options.BaseURL+"/v1/assessment-instruments", wrapper.ListAssessmentInstruments, options.OperationMiddlewares["listAssessmentInstruments"]...)
 	router.GET(options.BaseURL+"/v1/assessments", wrapper.ListMyAssessments, options.OperationMiddlewares["listMyAssessments"]...)
@@ -14927,6 +15035,144 @@ func (response CreateVitalSign503ApplicationProblemPlusJSONResponse) VisitCreate
 	return err
 }
 
+type SyncChangesRequestObject struct {
+	Params SyncChangesParams
+}
+
+type SyncChangesResponseObject interface {
+	VisitSyncChangesResponse(w http.ResponseWriter) error
+}
+
+type SyncChanges200JSONResponse SyncPage
+
+func (response SyncChanges200JSONResponse) VisitSyncChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncChanges400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response SyncChanges400ApplicationProblemPlusJSONResponse) VisitSyncChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncChanges401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response SyncChanges401ApplicationProblemPlusJSONResponse) VisitSyncChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncChanges403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response SyncChanges403ApplicationProblemPlusJSONResponse) VisitSyncChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncChanges410ApplicationProblemPlusJSONResponse Problem
+
+func (response SyncChanges410ApplicationProblemPlusJSONResponse) VisitSyncChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(410)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncChanges429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response SyncChanges429ApplicationProblemPlusJSONResponse) VisitSyncChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncChanges500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response SyncChanges500ApplicationProblemPlusJSONResponse) VisitSyncChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type SyncChanges503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response SyncChanges503ApplicationProblemPlusJSONResponse) VisitSyncChangesResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ResetPasswordRequestObject struct {
 	UserID ID `json:"user_id"`
 	Body   *ResetPasswordJSONRequestBody
@@ -15291,6 +15537,9 @@ type StrictServerInterface interface {
 	// CreateVitalSign Record a vital-sign reading during a session (care team)
 	// (POST /v1/sessions/{session_id}/vitals)
 	CreateVitalSign(ctx context.Context, request CreateVitalSignRequestObject) (CreateVitalSignResponseObject, error)
+	// SyncChanges Everything that changed in the patient's records since the last sync (patient)
+	// (GET /v1/sync)
+	SyncChanges(ctx context.Context, request SyncChangesRequestObject) (SyncChangesResponseObject, error)
 	// ResetPassword Reset a clinician's or patient's password (admin)
 	// (POST /v1/users/{user_id}/password)
 	ResetPassword(ctx context.Context, request ResetPasswordRequestObject) (ResetPasswordResponseObject, error)
@@ -17451,6 +17700,31 @@ func (sh *strictHandler) CreateVitalSign(ctx echo.Context, sessionID ID, params 
 		return err
 	} else if validResponse, ok := response.(CreateVitalSignResponseObject); ok {
 		return validResponse.VisitCreateVitalSignResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// SyncChanges operation middleware
+func (sh *strictHandler) SyncChanges(ctx echo.Context, params SyncChangesParams) error {
+	var request SyncChangesRequestObject
+
+	request.Params = params
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.SyncChanges(ctx.Request().Context(), request.(SyncChangesRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "SyncChanges")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(SyncChangesResponseObject); ok {
+		return validResponse.VisitSyncChangesResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

@@ -26,6 +26,7 @@ const (
 	Stale           Code = "stale"            // If-Match names a version that is no longer current
 	NeedsIfMatch    Code = "needs_if_match"   // a change was sent without If-Match
 	TooMany         Code = "too_many"         // throttled; retry after RetryAfter
+	Gone            Code = "gone"             // no longer served, such as an expired sync token
 	Internal        Code = "internal"         // anything unexpected
 )
 

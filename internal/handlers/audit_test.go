@@ -3,8 +3,8 @@ package handlers_test
 import (
 	"net/http"
 	"net/url"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"

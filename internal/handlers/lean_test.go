@@ -266,6 +266,7 @@ func TestNoUnpromisedNulls(t *testing.T) {
 	get(c.admin, "/v1/audit-events")
 	get(c.patient, "/v1/me/access-log")
 	get(c.patient, "/v1/me/agenda")
+	get(c.patient, "/v1/sync")
 	for _, path := range []string{
 		"/v1/journal-entries", entryPath, "/v1/activities", "/v1/goals", goalPath,
 		"/v1/goals/" + w.goal.ID.String() + "/check-ins", "/v1/assessments", "/v1/mood-check-ins",

@@ -37,6 +37,7 @@ var problemKinds = map[apperr.Code]problemKind{
 	apperr.Stale:           {http.StatusPreconditionFailed, "stale-version", "Precondition failed"},
 	apperr.NeedsIfMatch:    {http.StatusPreconditionRequired, "if-match-required", "Precondition required"},
 	apperr.TooMany:         {http.StatusTooManyRequests, "too-many-requests", "Too many requests"},
+	apperr.Gone:            {http.StatusGone, "gone", "Gone"},
 	apperr.Internal:        {http.StatusInternalServerError, "internal", "Internal server error"},
 }
 

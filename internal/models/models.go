@@ -77,5 +77,8 @@ func All() []any {
 
 		// Measurement and safety models: add below.
 		&Assessment{}, &SafetyAlert{}, &MoodCheckIn{},
+
+		// Sync models: add below.
+		&SyncHead{}, &SyncChange{},
 	}
 }

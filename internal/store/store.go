@@ -41,8 +41,14 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// conn returns the handle bound to ctx.
-func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+// conn returns the handle bound to ctx: inside ReadSnapshot, its
+// transaction.
+func (s *Store) conn(ctx context.Context) *gorm.DB {
+	if tx, ok := snapshot(ctx); ok {
+		return tx.WithContext(ctx)
+	}
+	return s.db.WithContext(ctx)
+}
 
 // notFound is the error for a row that is missing or not the caller's.
 func notFound(what string) error {
