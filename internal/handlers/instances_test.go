@@ -13,7 +13,7 @@ import (
 // TestTwoInstances runs two API instances on one database, as a clinic
 // behind a load balancer would, and shows that what must hold across
 // requests holds across instances: refresh-token rotation and reuse
-// detection, Idempotency-Key replays, and login throttling.
+// detection, Idempotency-Key replays, login throttling, and delta sync.
 func TestTwoInstances(t *testing.T) {
 	a := apitest.New(t)
 	b := a.Reboot(func(*config.Config) {})
@@ -54,5 +54,21 @@ func TestTwoInstances(t *testing.T) {
 		}
 		login(a, "locked@example.com", "a-decent-passphrase").Expect(t, http.StatusTooManyRequests)
 		login(b, "locked@example.com", "a-decent-passphrase").Expect(t, http.StatusTooManyRequests)
+	})
+
+	t.Run("delta sync", func(t *testing.T) {
+		p := a.Patient("Syncer")
+		e1 := postEntry(t, a, p.Token, map[string]any{"body": "Written through a."})
+		first := getSyncPage(t, b, p.Token, "", 0)
+		if len(first.Items) != 1 || first.Items[0].ID != e1.ID {
+			t.Fatalf("b's first sync: %+v", first.Items)
+		}
+		e2 := postEntry(t, b, p.Token, map[string]any{"body": "Written through b."})
+		a.DeleteIf("/v1/journal-entries/"+e1.ID.String(), p.Token, a.Tag("/v1/journal-entries/"+e1.ID.String())).Expect(t, http.StatusNoContent)
+		// b's token works on a, and a sees both instances' changes once each.
+		next := getSyncPage(t, a, p.Token, first.NextToken, 0)
+		if len(next.Items) != 2 || next.Items[0].ID != e2.ID || next.Items[1].ID != e1.ID || !next.Items[1].Deleted {
+			t.Fatalf("a's incremental sync: %+v", next.Items)
+		}
 	})
 }
