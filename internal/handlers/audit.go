@@ -42,6 +42,17 @@ func noteAccess(ctx context.Context, patients ...uuid.UUID) {
 	n.patients = append(n.patients, patients...)
 }
 
+// notedPatients returns the patients the request has touched so far.
+func notedPatients(ctx context.Context) []uuid.UUID {
+	n, ok := ctx.Value(auditNoteKey{}).(*auditNote)
+	if !ok {
+		return nil
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]uuid.UUID(nil), n.patients...)
+}
+
 // auditTrail records the accesses of clinicians and admins.
 func auditTrail(st *store.Store) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {

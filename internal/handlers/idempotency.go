@@ -11,6 +11,7 @@ import (
 
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -21,7 +22,11 @@ import (
 // second record. Keys are the caller's own and live in the database, so
 // they hold across API instances. The same key with another body is 422;
 // while the first request still runs, 409.
-func idempotency(keys *store.Idempotency, log func(ctx context.Context, msg string, args ...any)) echo.MiddlewareFunc {
+//
+// A replay is access to the records again: a clinician's replay is refused
+// once they are off the care team of a patient the first request touched,
+// and every staff replay is audited like the request it repeats.
+func idempotency(keys *store.Idempotency, st *store.Store, log func(ctx context.Context, msg string, args ...any)) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			route, _ := c.Get(routeKey).(*routers.Route)
@@ -48,6 +53,18 @@ func idempotency(keys *store.Idempotency, log func(ctx context.Context, msg stri
 				case earlier == nil:
 					return apperr.New(apperr.Conflict, "A request with this Idempotency-Key is still being processed; retry in a moment.")
 				}
+				for _, p := range earlier.Patients {
+					if id.Role == models.RoleClinician {
+						ok, err := st.IsOnCareTeam(ctx, p, id.UserID)
+						if err != nil {
+							return err
+						}
+						if !ok {
+							return errNoPatient
+						}
+					}
+				}
+				noteAccess(ctx, earlier.Patients...)
 				h := c.Response().Header()
 				h.Set(echo.HeaderContentType, earlier.ContentType)
 				if earlier.ETag != "" {
@@ -75,6 +92,7 @@ func idempotency(keys *store.Idempotency, log func(ctx context.Context, msg stri
 			} else {
 				err := keys.Complete(ctx, id.UserID, key, store.IdempotentResponse{
 					Status: buf.status, ContentType: buf.header.Get(echo.HeaderContentType), ETag: buf.header.Get("ETag"), Body: buf.body,
+					Patients: notedPatients(c.Request().Context()),
 				})
 				if err != nil {
 					// The write itself succeeded; a retry within the abandon

@@ -94,3 +94,29 @@ func TestIdempotencyKeyConcurrentRetries(t *testing.T) {
 		t.Fatalf("%d mood check-ins, want exactly 1", n)
 	}
 }
+
+// TestIdempotentReplayIsAccess: replaying a clinician's create is reading
+// the patient's records again: refused once the clinician is off the care
+// team, and audited while they are on it.
+func TestIdempotentReplayIsAccess(t *testing.T) {
+	env := apitest.New(t)
+	c := newClinic(t, env)
+	key := uuid.NewString()
+	req := apitest.Request{Method: http.MethodPost, Path: "/v1/patients/" + c.patient.ID.String() + "/evaluations", Token: c.clinician.Token,
+		Body: map[string]any{"evaluated_at": "2026-11-20T08:00:00Z", "outcome": "needs_more_information", "clinician_notes": "Asked about sleep."},
+		Header: withKey(key)}
+	env.Do(req).Expect(t, http.StatusCreated)
+	countEvents := func() int { return len(rawRows(t, env, "audit_events")) }
+	before := countEvents()
+	env.Do(req).Expect(t, http.StatusCreated)
+	if countEvents() != before+1 {
+		t.Fatal("a replay must be audited like the request it repeats")
+	}
+
+	env.Delete("/v1/patients/"+c.patient.ID.String()+"/care-team/"+c.clinician.ID.String(), c.admin.Token).Expect(t, http.StatusNoContent)
+	r := env.Do(req).Expect(t, http.StatusNotFound)
+	r.Problem(t)
+	if bytes.Contains(r.Body, []byte("Asked about sleep")) || bytes.Contains(r.Body, []byte(c.patient.ID.String())) {
+		t.Fatal("a refused replay must not carry the record")
+	}
+}

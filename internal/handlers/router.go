@@ -73,8 +73,9 @@ func New(deps Deps) (*echo.Echo, error) {
 		contract.handle,
 		newRateLimiter(deps.RateLimitPerMinute, time.Minute).handle,
 		conditional,
-		idempotency(deps.Idempotency, deps.Log.WarnContext),
+		// The audit trail wraps idempotency so that replays are audited too.
 		auditTrail(deps.Store),
+		idempotency(deps.Idempotency, deps.Store, deps.Log.WarnContext),
 	)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
 	return e, nil

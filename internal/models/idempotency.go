@@ -17,6 +17,7 @@ type IdempotencyKey struct {
 	ETag        *string `gorm:"column:etag"`
 	KeyID       *string
 	BodySealed  []byte
+	PatientIDs  *string // comma-separated; whose records a staff request touched
 	CreatedAt   time.Time
 	CompletedAt *time.Time
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -40,6 +41,9 @@ type IdempotentResponse struct {
 	ContentType string
 	ETag        string
 	Body        []byte
+	// Patients are those whose records the first request of a clinician or
+	// admin touched: a replay is access to them again.
+	Patients []uuid.UUID
 }
 
 // Claim records that the user's request with the key and fingerprint starts.
@@ -84,7 +88,13 @@ func (s *Idempotency) Claim(ctx context.Context, userID uuid.UUID, key, fingerpr
 		if err != nil {
 			return false, "", nil, translate(err, "")
 		}
-		return false, old.Fingerprint, &IdempotentResponse{Status: *old.Status, ContentType: deref(old.ContentType), ETag: deref(old.ETag), Body: body}, nil
+		var patients []uuid.UUID
+		for _, s := range strings.Split(deref(old.PatientIDs), ",") {
+			if id, err := uuid.Parse(s); err == nil {
+				patients = append(patients, id)
+			}
+		}
+		return false, old.Fingerprint, &IdempotentResponse{Status: *old.Status, ContentType: deref(old.ContentType), ETag: deref(old.ETag), Body: body, Patients: patients}, nil
 	}
 	return false, "", nil, translate(errors.New("idempotency key keeps changing"), "")
 }
@@ -96,9 +106,18 @@ func (s *Idempotency) Complete(ctx context.Context, userID uuid.UUID, key string
 		return err
 	}
 	keyID := s.keys.CurrentKeyID()
+	var patients *string
+	if len(r.Patients) > 0 {
+		ids := make([]string, len(r.Patients))
+		for i, p := range r.Patients {
+			ids[i] = p.String()
+		}
+		joined := strings.Join(ids, ",")
+		patients = &joined
+	}
 	err = s.conn(ctx).Model(&models.IdempotencyKey{}).Where("user_id = ? AND idem_key = ?", userID, key).Updates(map[string]any{
 		"status": r.Status, "content_type": r.ContentType, "etag": r.ETag, "key_id": keyID,
-		"body_sealed": sealed, "completed_at": Now(),
+		"body_sealed": sealed, "completed_at": Now(), "patient_ids": patients,
 	}).Error
 	return translate(err, "")
 }
