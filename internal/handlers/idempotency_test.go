@@ -103,7 +103,7 @@ func TestIdempotentReplayIsAccess(t *testing.T) {
 	c := newClinic(t, env)
 	key := uuid.NewString()
 	req := apitest.Request{Method: http.MethodPost, Path: "/v1/patients/" + c.patient.ID.String() + "/evaluations", Token: c.clinician.Token,
-		Body: map[string]any{"evaluated_at": "2026-11-20T08:00:00Z", "outcome": "needs_more_information", "clinician_notes": "Asked about sleep."},
+		Body:   map[string]any{"evaluated_at": "2026-11-20T08:00:00Z", "outcome": "needs_more_information", "clinician_notes": "Asked about sleep."},
 		Header: withKey(key)}
 	env.Do(req).Expect(t, http.StatusCreated)
 	countEvents := func() int { return len(rawRows(t, env, "audit_events")) }
