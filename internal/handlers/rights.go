@@ -43,7 +43,9 @@ func (s *Server) ExportMyData(ctx context.Context, _ api.ExportMyDataRequestObje
 // meanwhile shows half-way. The snapshot (and its connection) lasts as long
 // as the client takes to read, bounded by the request timeout.
 type exportDownload struct {
-	s   *Server
+	s *Server
+	// ctx is the request's: the generated Visit method is given only the
+	// writer, and the export is read while it is written.
 	ctx context.Context
 	id  auth.Identity
 }
