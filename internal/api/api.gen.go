@@ -101,6 +101,7 @@ func (e AuditEventAction) Valid() bool {
 const (
 	AuditEventActorRoleAdmin     AuditEventActorRole = "admin"
 	AuditEventActorRoleClinician AuditEventActorRole = "clinician"
+	AuditEventActorRolePatient   AuditEventActorRole = "patient"
 )
 
 // Valid indicates whether the value is a known member of the AuditEventActorRole enum.
@@ -109,6 +110,8 @@ func (e AuditEventActorRole) Valid() bool {
 	case AuditEventActorRoleAdmin:
 		return true
 	case AuditEventActorRoleClinician:
+		return true
+	case AuditEventActorRolePatient:
 		return true
 	default:
 		return false
@@ -313,6 +316,21 @@ func (e JournalPhase) Valid() bool {
 	case JournalPhaseAfterSession:
 		return true
 	case JournalPhasePreparation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PatientExportFormat.
+const (
+	KetacarePatientExportV1 PatientExportFormat = "ketacare.patient-export.v1"
+)
+
+// Valid indicates whether the value is a known member of the PatientExportFormat enum.
+func (e PatientExportFormat) Valid() bool {
+	switch e {
+	case KetacarePatientExportV1:
 		return true
 	default:
 		return false
@@ -742,7 +760,12 @@ type AuditEvent struct {
 	ActorID ID `json:"actor_id"`
 
 	// ActorName The actor's name today; absent once their account is gone.
-	ActorName *string             `json:"actor_name,omitempty"`
+	ActorName *string `json:"actor_name,omitempty"`
+
+	// ActorRole `patient` only for a patient's erasure of their own content and
+	// account (`operation` `eraseMe`, `resource_id` the patient); the
+	// patients' other reads and writes of their own records are not
+	// audited.
 	ActorRole AuditEventActorRole `json:"actor_role"`
 
 	// ID Example: 0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f
@@ -768,7 +791,10 @@ type AuditEvent struct {
 // AuditEventAction defines model for AuditEvent.Action.
 type AuditEventAction string
 
-// AuditEventActorRole defines model for AuditEvent.ActorRole.
+// AuditEventActorRole `patient` only for a patient's erasure of their own content and
+// account (`operation` `eraseMe`, `resource_id` the patient); the
+// patients' other reads and writes of their own records are not
+// audited.
 type AuditEventActorRole string
 
 // AuditEventPage defines model for AuditEventPage.
@@ -1132,6 +1158,12 @@ type EmergencyContact struct {
 	Relationship string `json:"relationship"`
 }
 
+// EraseMeRequest defines model for EraseMeRequest.
+type EraseMeRequest struct {
+	// Password The account's current password, entered again to confirm.
+	Password string `json:"password"`
+}
+
 // EvaluationOutcome defines model for EvaluationOutcome.
 type EvaluationOutcome string
 
@@ -1482,7 +1514,10 @@ type NextCursor = string
 type Patient struct {
 	CreatedAt   time.Time           `json:"created_at"`
 	DateOfBirth *openapi_types.Date `json:"date_of_birth,omitempty"`
-	DisplayName string              `json:"display_name"`
+
+	// DeactivatedAt When the patient erased their own content and closed their account (`POST /v1/me/erase`); absent while it is open.
+	DeactivatedAt *time.Time `json:"deactivated_at,omitempty"`
+	DisplayName   string     `json:"display_name"`
 
 	// Email Example: alex@example.com
 	Email            Email             `json:"email"`
@@ -1496,6 +1531,45 @@ type Patient struct {
 	// Version Starts at 1 and grows by one on every change.
 	Version Version `json:"version"`
 }
+
+// PatientExport Everything of one patient's that the patient can read through the API,
+// in the clear, each record exactly as the operation that reads it
+// shows it to the patient. Every list is complete; an empty one is `[]`.
+type PatientExport struct {
+	// AccessLog Who read or changed the patient's records, newest first.
+	AccessLog   []AuditEvent `json:"access_log"`
+	Activities  []Activity   `json:"activities"`
+	Assessments []Assessment `json:"assessments"`
+
+	// CandidacyEvaluations Without the care team's clinician notes.
+	CandidacyEvaluations []CandidacyEvaluation `json:"candidacy_evaluations"`
+	CareTeam             []CareTeamMember      `json:"care_team"`
+
+	// ExportedAt The moment of the snapshot the document was read from.
+	ExportedAt time.Time `json:"exported_at"`
+
+	// Format The document's format; a change that older readers could misread gets a new name.
+	Format PatientExportFormat `json:"format"`
+
+	// GoalCheckIns The check-ins on all of the patient's goals, newest first.
+	GoalCheckIns []GoalCheckIn `json:"goal_check_ins"`
+	Goals        []Goal        `json:"goals"`
+
+	// JournalEntries Every entry with its whole body, shared or not.
+	JournalEntries []JournalEntry  `json:"journal_entries"`
+	MoodCheckIns   []MoodCheckIn   `json:"mood_check_ins"`
+	Patient        Patient         `json:"patient"`
+	TreatmentPlans []TreatmentPlan `json:"treatment_plans"`
+
+	// TreatmentSessions In schedule order, without the care team's notes.
+	TreatmentSessions []TreatmentSession `json:"treatment_sessions"`
+
+	// VitalSigns The readings taken during the patient's sessions, earliest first.
+	VitalSigns []VitalSign `json:"vital_signs"`
+}
+
+// PatientExportFormat The document's format; a change that older readers could misread gets a new name.
+type PatientExportFormat string
 
 // PatientPage defines model for PatientPage.
 type PatientPage struct {
@@ -2836,6 +2910,9 @@ type UpdateJournalEntryJSONRequestBody = UpdateJournalEntryRequest
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = UpdateMeRequest
 
+// EraseMeJSONRequestBody defines body for EraseMe for application/json ContentType.
+type EraseMeJSONRequestBody = EraseMeRequest
+
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = ChangePasswordRequest
 
@@ -2976,6 +3053,12 @@ type ServerInterface interface {
 	// GetMyAgenda What to remind the signed-in patient of, now and soon
 	// (GET /v1/me/agenda)
 	GetMyAgenda(ctx echo.Context, params GetMyAgendaParams) error
+	// EraseMe Erase my own content and close my account
+	// (POST /v1/me/erase)
+	EraseMe(ctx echo.Context) error
+	// ExportMyData Download all of my records
+	// (GET /v1/me/export)
+	ExportMyData(ctx echo.Context) error
 	// ChangePassword Change one's password
 	// (POST /v1/me/password)
 	ChangePassword(ctx echo.Context) error
@@ -4124,6 +4207,24 @@ func (w *ServerInterfaceWrapper) GetMyAgenda(ctx echo.Context) error {
 
 	// Invoke the callback with all the unmarshaled arguments
 	err = w.Handler.GetMyAgenda(ctx, params)
+	return err
+}
+
+// EraseMe converts echo context to params.
+func (w *ServerInterfaceWrapper) EraseMe(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.EraseMe(ctx)
+	return err
+}
+
+// ExportMyData converts echo context to params.
+func (w *ServerInterfaceWrapper) ExportMyData(ctx echo.Context) error {
+	var err error
+
+	// Invoke the callback with all the unmarshaled arguments
+	err = w.Handler.ExportMyData(ctx)
 	return err
 }
 
@@ -5361,6 +5462,8 @@ func RegisterHandlersWithOptions(router EchoRouter, si ServerInterface, options 
 	router.GET(options.BaseURL+"/v1/me", wrapper.GetMe, options.OperationMiddlewares["getMe"]...)
 	router.PATCH(options.BaseURL+"/v1/me", wrapper.UpdateMe, options.OperationMiddlewares["updateMe"]...)
 	router.POST(options.BaseURL+"/v1/me/password", wrapper.ChangePassword, options.OperationMiddlewares["changePassword"]...)
+	router.GET(options.BaseURL+"/v1/me/export", wrapper.ExportMyData, options.OperationMiddlewares["exportMyData"]...)
+	router.POST(options.BaseURL+"/v1/me/erase", wrapper.EraseMe, options.OperationMiddlewares["eraseMe"]...)
 	router.POST(options.BaseURL+"/v1/users/:user_id/password", wrapper.ResetPassword, options.OperationMiddlewares["resetPassword"]...)
 	router.GET(options.BaseURL+"/v1/me/access-log", wrapper.GetMyAccessLog, options.OperationMiddlewares["getMyAccessLog"]...)
 	router.GET(options.BaseURL+"/v1/audit-events", wrapper.ListAuditEvents, options.OperationMiddlewares["listAuditEvents"]...)
@@ -10658,6 +10761,273 @@ func (response GetMyAgenda503ApplicationProblemPlusJSONResponse) VisitGetMyAgend
 	return err
 }
 
+type EraseMeRequestObject struct {
+	Body *EraseMeJSONRequestBody
+}
+
+type EraseMeResponseObject interface {
+	VisitEraseMeResponse(w http.ResponseWriter) error
+}
+
+type EraseMe204Response struct {
+}
+
+func (response EraseMe204Response) VisitEraseMeResponse(w http.ResponseWriter) error {
+	w.WriteHeader(204)
+	return nil
+}
+
+type EraseMe400ApplicationProblemPlusJSONResponse struct {
+	BadRequestApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe400ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe401ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe403ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe413ApplicationProblemPlusJSONResponse struct {
+	PayloadTooLargeApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe413ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe415ApplicationProblemPlusJSONResponse struct {
+	UnsupportedMediaTypeApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe415ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(415)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe429ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe500ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type EraseMe503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response EraseMe503ApplicationProblemPlusJSONResponse) VisitEraseMeResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMyDataRequestObject struct {
+}
+
+type ExportMyDataResponseObject interface {
+	VisitExportMyDataResponse(w http.ResponseWriter) error
+}
+
+type ExportMyData200ResponseHeaders struct {
+	ContentDisposition *string
+}
+
+type ExportMyData200JSONResponse struct {
+	Body    PatientExport
+	Headers ExportMyData200ResponseHeaders
+}
+
+func (response ExportMyData200JSONResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.ContentDisposition != nil {
+		w.Header().Set("Content-Disposition", fmt.Sprint(*response.Headers.ContentDisposition))
+	}
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMyData401ApplicationProblemPlusJSONResponse struct {
+	UnauthorizedApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMyData401ApplicationProblemPlusJSONResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.WWWAuthenticate != nil {
+		w.Header().Set("WWW-Authenticate", fmt.Sprint(*response.Headers.WWWAuthenticate))
+	}
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMyData403ApplicationProblemPlusJSONResponse struct {
+	ForbiddenApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMyData403ApplicationProblemPlusJSONResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMyData429ApplicationProblemPlusJSONResponse struct {
+	TooManyRequestsApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMyData429ApplicationProblemPlusJSONResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
+	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMyData500ApplicationProblemPlusJSONResponse struct {
+	InternalErrorApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMyData500ApplicationProblemPlusJSONResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type ExportMyData503ApplicationProblemPlusJSONResponse struct {
+	ServiceUnavailableApplicationProblemPlusJSONResponse
+}
+
+func (response ExportMyData503ApplicationProblemPlusJSONResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(503)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type ChangePasswordRequestObject struct {
 	Body *ChangePasswordJSONRequestBody
 }
@@ -15453,6 +15823,12 @@ type StrictServerInterface interface {
 	// GetMyAgenda What to remind the signed-in patient of, now and soon
 	// (GET /v1/me/agenda)
 	GetMyAgenda(ctx context.Context, request GetMyAgendaRequestObject) (GetMyAgendaResponseObject, error)
+	// EraseMe Erase my own content and close my account
+	// (POST /v1/me/erase)
+	EraseMe(ctx context.Context, request EraseMeRequestObject) (EraseMeResponseObject, error)
+	// ExportMyData Download all of my records
+	// (GET /v1/me/export)
+	ExportMyData(ctx context.Context, request ExportMyDataRequestObject) (ExportMyDataResponseObject, error)
 	// ChangePassword Change one's password
 	// (POST /v1/me/password)
 	ChangePassword(ctx context.Context, request ChangePasswordRequestObject) (ChangePasswordResponseObject, error)
@@ -16792,6 +17168,75 @@ func (sh *strictHandler) GetMyAgenda(ctx echo.Context, params GetMyAgendaParams)
 		return err
 	} else if validResponse, ok := response.(GetMyAgendaResponseObject); ok {
 		return validResponse.VisitGetMyAgendaResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// EraseMe operation middleware
+func (sh *strictHandler) EraseMe(ctx echo.Context) error {
+	var request EraseMeRequestObject
+
+	var body EraseMeJSONRequestBody
+	var err error
+	if binder, ok := ctx.Echo().Binder.(*echo.DefaultBinder); ok {
+		// A request validator built on kin-openapi's openapi3filter with
+		// KeepValidatedValue leaves the value it validated on the body. Bind
+		// that value, matching member names exactly, so the handler receives
+		// what was validated instead of a second, case-insensitive decode.
+		// Otherwise bind only the request body, so that path and query
+		// parameters are not also bound into the body struct.
+		if vb, ok := ctx.Request().Body.(interface{ ValidatedValue() any }); !ok || runtime.BindJSONValue(vb.ValidatedValue(), &body) != nil {
+			err = binder.BindBody(ctx, &body)
+		}
+	} else {
+		// A custom binder is installed on the Echo instance; defer to it
+		// entirely, since echo.Binder does not expose body-only binding and
+		// the binder may do more than decode (for example call ctx.Validate).
+		err = ctx.Bind(&body)
+	}
+	if err != nil {
+		return err
+	}
+	request.Body = &body
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.EraseMe(ctx.Request().Context(), request.(EraseMeRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "EraseMe")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(EraseMeResponseObject); ok {
+		return validResponse.VisitEraseMeResponse(ctx.Response())
+	} else if response != nil {
+		return fmt.Errorf("unexpected response type: %T", response)
+	}
+	return nil
+}
+
+// ExportMyData operation middleware
+func (sh *strictHandler) ExportMyData(ctx echo.Context) error {
+	var request ExportMyDataRequestObject
+
+	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
+		return sh.ssi.ExportMyData(ctx.Request().Context(), request.(ExportMyDataRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "ExportMyData")
+	}
+
+	response, err := handler(ctx, request)
+
+	if err != nil {
+		return err
+	} else if validResponse, ok := response.(ExportMyDataResponseObject); ok {
+		return validResponse.VisitExportMyDataResponse(ctx.Response())
 	} else if response != nil {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}

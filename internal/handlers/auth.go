@@ -47,8 +47,7 @@ func (s *Server) createAccount(ctx context.Context, email, name, password, role 
 // throttled per account and per client address, in the database so the
 // limit holds across instances.
 func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.LoginResponseObject, error) {
-	account := "account:" + store.NormalizeEmail(req.Body.Email)
-	keys := []string{account, "address:" + clientAddress(ctx)}
+	account, keys := throttleKeys(ctx, req.Body.Email)
 	now := store.Now()
 	until, err := s.Store.LoginLockedUntil(ctx, keys, now)
 	if err != nil {
@@ -67,7 +66,9 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	// A closed account is refused exactly like a wrong password, after the
+	// same work, so the answer does not tell that the account was closed.
+	if !ok || u.DeactivatedAt != nil {
 		if err := s.Store.RecordLoginFailure(ctx, keys, now); err != nil {
 			return nil, err
 		}
@@ -81,6 +82,13 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 		return nil, err
 	}
 	return api.Login200JSONResponse(tokens), nil
+}
+
+// throttleKeys are the keys a failed password counts against: the account
+// (the first) and the client's address.
+func throttleKeys(ctx context.Context, email string) (string, []string) {
+	account := "account:" + store.NormalizeEmail(email)
+	return account, []string{account, "address:" + clientAddress(ctx)}
 }
 
 // RefreshToken rotates a refresh token into a new pair.

@@ -58,6 +58,7 @@ func toPatient(u models.User) api.Patient {
 	if u.DateOfBirth != nil {
 		out.DateOfBirth = &openapi_types.Date{Time: *u.DateOfBirth}
 	}
+	out.DeactivatedAt = utcPtr(u.DeactivatedAt)
 	if u.EmergencyContactName != nil {
 		out.EmergencyContact = &api.EmergencyContact{
 			Name:         *u.EmergencyContactName,

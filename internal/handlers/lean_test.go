@@ -265,6 +265,7 @@ func TestNoUnpromisedNulls(t *testing.T) {
 	get(c.admin, "/v1/clinicians")
 	get(c.admin, "/v1/audit-events")
 	get(c.patient, "/v1/me/access-log")
+	get(c.patient, "/v1/me/export")
 	get(c.patient, "/v1/me/agenda")
 	get(c.patient, "/v1/sync")
 	for _, path := range []string{

@@ -31,7 +31,7 @@ func New(deps Deps) (*echo.Echo, error) {
 		return nil, fmt.Errorf("spec router: %w", err)
 	}
 	s := &Server{Deps: deps, doc: doc}
-	contract := &contractMiddleware{router: router, signer: deps.Signer}
+	contract := &contractMiddleware{router: router, signer: deps.Signer, accounts: deps.Store}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -102,6 +102,15 @@ func withClientAddress(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+type requestIDKey struct{}
+
+// requestIDOf is the request's X-Request-ID, for strict handlers, which see
+// only the request context.
+func requestIDOf(ctx context.Context) string {
+	rid, _ := ctx.Value(requestIDKey{}).(string)
+	return rid
+}
+
 // requestID echoes a client's X-Request-ID when it is safe to log, and
 // makes one otherwise.
 func requestID(next echo.HandlerFunc) echo.HandlerFunc {
@@ -111,6 +120,8 @@ func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 			rid = uuid.NewString()
 		}
 		c.Response().Header().Set(echo.HeaderXRequestID, rid)
+		r := c.Request()
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid)))
 		return next(c)
 	}
 }

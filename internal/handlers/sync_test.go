@@ -494,10 +494,10 @@ func TestSyncAccess(t *testing.T) {
 	}
 }
 
-// TestSyncPageQueries counts the database queries of a sync page: one for
-// the patient's head, one for the changes, one per type of record among
-// them and one for the journal entries of the sessions, however many
-// records the page holds.
+// TestSyncPageQueries counts the database queries of a sync page: the
+// account check every authenticated request makes, one for the patient's
+// head, one for the changes, one per type of record among them and one for
+// the journal entries of the sessions, however many records the page holds.
 func TestSyncPageQueries(t *testing.T) {
 	env := apitest.New(t)
 	c := newClinic(t, env)
@@ -521,20 +521,20 @@ func TestSyncPageQueries(t *testing.T) {
 
 	syncedRecords(t, env, c)
 	n, first := queriesOf("")
-	if n != 10 || len(first.Items) != 7 {
-		t.Fatalf("a page of %d items of 7 types took %d queries, want 10", len(first.Items), n)
+	if n != 11 || len(first.Items) != 7 {
+		t.Fatalf("a page of %d items of 7 types took %d queries, want 11", len(first.Items), n)
 	}
 	for range 3 {
 		syncedRecords(t, env, c)
 	}
 	n, all := queriesOf("")
-	if n != 10 || len(all.Items) != 28 {
-		t.Fatalf("a page of %d items of 7 types took %d queries, want 10", len(all.Items), n)
+	if n != 11 || len(all.Items) != 28 {
+		t.Fatalf("a page of %d items of 7 types took %d queries, want 11", len(all.Items), n)
 	}
 	for i := range 5 {
 		postEntry(t, env, c.patient.Token, map[string]any{"body": fmt.Sprintf("Entry %d", i)})
 	}
-	if n, p := queriesOf(all.NextToken); n != 3 || len(p.Items) != 5 {
-		t.Fatalf("a page of %d journal entries took %d queries, want 3", len(p.Items), n)
+	if n, p := queriesOf(all.NextToken); n != 4 || len(p.Items) != 5 {
+		t.Fatalf("a page of %d journal entries took %d queries, want 4", len(p.Items), n)
 	}
 }

@@ -34,6 +34,11 @@ type User struct {
 	EmergencyContactName         *string
 	EmergencyContactPhone        *string
 	EmergencyContactRelationship *string
+
+	// DeactivatedAt is when a patient erased their own content and closed
+	// the account; nil while it is open. A closed account is refused
+	// everywhere.
+	DeactivatedAt *time.Time
 }
 
 // RefreshToken is one single-use refresh token. Tokens minted from one login

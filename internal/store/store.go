@@ -65,6 +65,8 @@ func translate(err error, conflict string) error {
 		return &apperr.Error{Code: apperr.Conflict, Message: conflict, Err: err}
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		return &apperr.Error{Code: apperr.Unprocessable, Message: "The request refers to a record that does not exist.", Err: err}
+	case closedAccount(err):
+		return ErrAccountClosed
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case unreachable(err):

@@ -61,6 +61,11 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash string, next *model
 		if err := tx.Where("id = ?", old.UserID).Take(&user).Error; err != nil {
 			return err
 		}
+		if user.DeactivatedAt != nil {
+			// Erasure revokes every token; this refuses one rotated into
+			// existence by a refresh racing with it.
+			return errRefreshInvalid
+		}
 		next.ID = uuid.Must(uuid.NewV7())
 		next.UserID = old.UserID
 		next.FamilyID = old.FamilyID

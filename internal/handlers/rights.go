@@ -1,0 +1,294 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/ketacare/api/internal/api"
+	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/store"
+)
+
+// Patient rights: a patient downloads everything of theirs (GET
+// /v1/me/export), and erases their own content and closes their account
+// (POST /v1/me/erase).
+
+// exportPageSize is how many records of one kind an export reads at a
+// time: the most it holds in memory (journal entries are up to 20,000
+// characters each).
+const exportPageSize = 100
+
+// ExportMyData answers with every record of the signed-in patient (patients
+// only, by x-roles). The document is written as it is read, by the response
+// itself: see exportDownload.
+func (s *Server) ExportMyData(ctx context.Context, _ api.ExportMyDataRequestObject) (api.ExportMyDataResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return exportDownload{s: s, ctx: ctx, id: id}, nil
+}
+
+// exportDownload streams a patient's export. It reads inside one read-only
+// snapshot, a page at a time, and writes each page before reading the next,
+// so memory holds one page, not the whole export, and no write made
+// meanwhile shows half-way. The snapshot (and its connection) lasts as long
+// as the client takes to read, bounded by the request timeout.
+type exportDownload struct {
+	s *Server
+	// ctx is the request's: the generated Visit method is given only the
+	// writer, and the export is read while it is written.
+	ctx context.Context
+	id  auth.Identity
+}
+
+// VisitExportMyDataResponse writes the export. An error before the first
+// byte is answered as usual, with a problem document. Once the 200 is sent
+// a failure can no longer change the status, so the connection is cut
+// (http.ErrAbortHandler) before the document ends: the client sees a broken
+// transfer, never a complete-looking document with records missing.
+func (d exportDownload) VisitExportMyDataResponse(w http.ResponseWriter) error {
+	started := false
+	err := d.s.Store.ReadSnapshot(d.ctx, func(ctx context.Context) error {
+		u, err := d.s.Store.UserByID(ctx, d.id.UserID)
+		if apperr.Is(err, apperr.NotFound) {
+			return store.ErrAccountClosed
+		}
+		if err != nil {
+			return err
+		}
+		at := store.Now()
+		h := w.Header()
+		h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="ketacare-export-%s.json"`, at.Format("2006-01-02")))
+		w.WriteHeader(http.StatusOK)
+		started = true
+		return d.s.writeExport(ctx, &exportWriter{w: w}, d.id, u, at)
+	})
+	if err != nil && started {
+		d.s.Log.ErrorContext(d.ctx, "export failed after it began: connection cut", "error", err.Error(),
+			"request_id", requestIDOf(d.ctx))
+		panic(http.ErrAbortHandler)
+	}
+	return err
+}
+
+// writeExport writes the members of the PatientExport schema in its order:
+// each list through the store's own paging, each record converted as the
+// operation that reads it converts it for the patient.
+func (s *Server) writeExport(ctx context.Context, e *exportWriter, id auth.Identity, u models.User, at time.Time) error {
+	pid := u.ID
+	e.member("format", api.KetacarePatientExportV1)
+	e.member("exported_at", at)
+	e.member("patient", toPatient(u))
+	exportList(e, "care_team", func(p store.Page) ([]api.CareTeamMember, *string, error) {
+		rows, next, err := s.Store.ListCareTeam(ctx, pid, p)
+		return convertAll(rows, toCareTeamMember), next, err
+	})
+	exportList(e, "candidacy_evaluations", func(p store.Page) ([]api.CandidacyEvaluation, *string, error) {
+		rows, next, err := s.Store.ListEvaluations(ctx, pid, p)
+		out := make([]api.CandidacyEvaluation, len(rows))
+		for i, ev := range rows {
+			out[i] = toEvaluation(ev, seesClinicalNotes(id))
+		}
+		return out, next, err
+	})
+	exportList(e, "treatment_plans", func(p store.Page) ([]api.TreatmentPlan, *string, error) {
+		rows, next, err := s.Store.ListPlans(ctx, pid, p)
+		return convertAll(rows, toPlan), next, err
+	})
+	exportList(e, "treatment_sessions", func(p store.Page) ([]api.TreatmentSession, *string, error) {
+		rows, next, err := s.Store.ListSessions(ctx, store.SessionFilter{PatientID: pid}, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		out, err := s.sessionsFor(ctx, id, pid, rows)
+		return out, next, err
+	})
+	exportList(e, "vital_signs", func(p store.Page) ([]api.VitalSign, *string, error) {
+		rows, next, err := s.Store.ListPatientVitalSigns(ctx, pid, p)
+		return convertAll(rows, toVitalSign), next, err
+	})
+	exportList(e, "journal_entries", func(p store.Page) ([]api.JournalEntry, *string, error) {
+		rows, next, err := s.Integration.ListJournalEntries(ctx, store.JournalFilter{PatientID: pid}, p)
+		return convertAll(rows, toJournalEntry), next, err
+	})
+	exportList(e, "activities", func(p store.Page) ([]api.Activity, *string, error) {
+		rows, next, err := s.Integration.ListActivities(ctx, store.ActivityFilter{PatientID: pid}, p)
+		return convertAll(rows, toActivity), next, err
+	})
+	exportList(e, "goals", func(p store.Page) ([]api.Goal, *string, error) {
+		rows, next, err := s.Integration.ListGoals(ctx, store.GoalFilter{PatientID: pid}, p)
+		return convertAll(rows, toGoal), next, err
+	})
+	exportList(e, "goal_check_ins", func(p store.Page) ([]api.GoalCheckIn, *string, error) {
+		rows, next, err := s.Integration.ListPatientGoalCheckIns(ctx, pid, p)
+		return convertAll(rows, toGoalCheckIn), next, err
+	})
+	exportList(e, "assessments", func(p store.Page) ([]api.Assessment, *string, error) {
+		rows, next, err := s.Measurement.ListAssessments(ctx, store.TakenFilter{PatientID: pid}, "", p)
+		if err != nil {
+			return nil, nil, err
+		}
+		out := make([]api.Assessment, len(rows))
+		for i, a := range rows {
+			if out[i], err = toAssessment(a); err != nil {
+				return nil, nil, err
+			}
+		}
+		return out, next, nil
+	})
+	exportList(e, "mood_check_ins", func(p store.Page) ([]api.MoodCheckIn, *string, error) {
+		rows, next, err := s.Measurement.ListMoodCheckIns(ctx, store.TakenFilter{PatientID: pid}, p)
+		return convertAll(rows, toMoodCheckIn), next, err
+	})
+	exportList(e, "access_log", func(p store.Page) ([]api.AuditEvent, *string, error) {
+		return s.auditPage(ctx, store.AuditFilter{PatientID: &pid}, p)
+	})
+	return e.close()
+}
+
+// exportWriter writes one JSON object member by member. The first error
+// sticks: later writes do nothing, and close returns it.
+type exportWriter struct {
+	w       io.Writer
+	members int
+	err     error
+}
+
+func (e *exportWriter) write(b []byte) {
+	if e.err == nil {
+		_, e.err = e.w.Write(b)
+	}
+}
+
+// name starts the next member.
+func (e *exportWriter) name(n string) {
+	if e.members == 0 {
+		e.write([]byte{'{'})
+	} else {
+		e.write([]byte{','})
+	}
+	e.members++
+	e.write([]byte(`"` + n + `":`))
+}
+
+// value writes v as JSON.
+func (e *exportWriter) value(v any) {
+	if e.err != nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		e.err = err
+		return
+	}
+	e.write(b)
+}
+
+// member writes a member with one value.
+func (e *exportWriter) member(n string, v any) {
+	e.name(n)
+	e.value(v)
+}
+
+// close ends the object and returns the first error.
+func (e *exportWriter) close() error {
+	e.write([]byte{'}'})
+	return e.err
+}
+
+// exportList writes a member holding every record fetch returns, page by
+// page, as one array: [] when there are none.
+func exportList[T any](e *exportWriter, n string, fetch func(store.Page) ([]T, *string, error)) {
+	e.name(n)
+	e.write([]byte{'['})
+	p := store.Page{Limit: exportPageSize}
+	for first := true; e.err == nil; {
+		items, next, err := fetch(p)
+		if err != nil {
+			e.err = err
+			return
+		}
+		for _, item := range items {
+			if !first {
+				e.write([]byte{','})
+			}
+			first = false
+			e.value(item)
+		}
+		if next == nil {
+			break
+		}
+		p.Cursor = *next
+	}
+	e.write([]byte{']'})
+}
+
+// Names of the erasure in the audit trail.
+const (
+	eraseOperation = "eraseMe"
+	eraseResource  = "/v1/me/erase"
+)
+
+// EraseMe erases the signed-in patient's own content and closes their
+// account (patients only, by x-roles), once they have confirmed with their
+// password.
+func (s *Server) EraseMe(ctx context.Context, req api.EraseMeRequestObject) (api.EraseMeResponseObject, error) {
+	id, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.Store.UserByID(ctx, id.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.confirmPassword(ctx, u, req.Body.Password, "password"); err != nil {
+		return nil, err
+	}
+	// The patient's own action, recorded for the clinic's admins: the audit
+	// trail holds who and when, never what was erased.
+	event := models.AuditEvent{
+		ActorID: u.ID, ActorRole: models.RolePatient, PatientID: u.ID, Action: "write",
+		Operation: eraseOperation, Resource: eraseResource, ResourceID: ptr(u.ID), RequestID: requestIDOf(ctx),
+	}
+	if err := s.Store.ErasePatient(ctx, u.ID, event); err != nil {
+		return nil, err
+	}
+	return api.EraseMe204Response{}, nil
+}
+
+// confirmPassword checks a password entered again to confirm a grave
+// action. A wrong one is a 400 naming field, and counts against the same
+// throttle as a failed sign-in, so a stolen access token cannot be used to
+// guess the password faster than the sign-in form allows.
+func (s *Server) confirmPassword(ctx context.Context, u models.User, password, field string) error {
+	_, keys := throttleKeys(ctx, u.Email)
+	now := store.Now()
+	until, err := s.Store.LoginLockedUntil(ctx, keys, now)
+	if err != nil {
+		return err
+	}
+	if !until.IsZero() {
+		return &apperr.Error{Code: apperr.TooMany, Message: "Too many wrong passwords; wait before trying again.", RetryAfter: until.Sub(now)}
+	}
+	ok, err := s.Hasher.Verify(ctx, password, u.PasswordHash)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := s.Store.RecordLoginFailure(ctx, keys, now); err != nil {
+			return err
+		}
+		return apperr.Field(field, "is not your current password")
+	}
+	return nil
+}

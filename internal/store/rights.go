@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/models"
+)
+
+// Patient rights: the patient's export of their records and the erasure of
+// their own content, which closes their account.
+
+// ErrAccountClosed is the answer to a request made with the credentials of
+// an account that was closed, or that no longer exists: the same 401 as for
+// an invalid token, so it asks the app to sign in again.
+var ErrAccountClosed = &apperr.Error{Code: apperr.Unauthorized,
+	Message: "The access token is no longer valid; sign in again.", Err: errors.New("account closed")}
+
+// accountClosedMessage is what the database raises when a write would add
+// content to a closed account (migration 00080).
+const accountClosedMessage = "ketacare: account closed"
+
+// closedAccount reports whether err is the database refusing content for a
+// closed account.
+func closedAccount(err error) bool {
+	return strings.Contains(err.Error(), accountClosedMessage)
+}
+
+// AccountActive reports whether the account with the id exists, is open and
+// still has the role: what must hold for an access token's claims to be
+// honoured. It reads one row by its primary key.
+func (s *Store) AccountActive(ctx context.Context, id uuid.UUID, role string) (bool, error) {
+	var found []int
+	err := s.conn(ctx).Raw("SELECT 1 FROM users WHERE id = ? AND role = ? AND deactivated_at IS NULL", id, role).Scan(&found).Error
+	return len(found) > 0, translate(err, "")
+}
+
+// erasedContent are the tables of what a patient writes for themself, with
+// the condition naming the patient's rows, in the order the erasure deletes
+// them: check-ins before their goals, goals before the journal entries they
+// came from (which would otherwise update them first).
+var erasedContent = []struct {
+	model any
+	where string
+}{
+	{&models.GoalCheckIn{}, "goal_id IN (SELECT id FROM goals WHERE patient_id = ?)"},
+	{&models.Goal{}, "patient_id = ?"},
+	{&models.JournalEntry{}, "patient_id = ?"},
+	{&models.Activity{}, "patient_id = ?"},
+	{&models.MoodCheckIn{}, "patient_id = ?"},
+	// Responses kept for Idempotency-Key retries may quote any of the above.
+	{&models.IdempotencyKey{}, "user_id = ?"},
+}
+
+// ErasePatient deletes everything the patient wrote for themself (journal,
+// activities, goals and their check-ins, mood check-ins, and the responses
+// kept for retries), revokes every refresh token of theirs and closes the
+// account, and appends event to the audit trail, in one transaction: all of
+// it happens or none. The clinical records the clinic keeps are not
+// touched. An account that is already closed, or is not a patient's, is
+// ErrAccountClosed.
+func (s *Store) ErasePatient(ctx context.Context, patientID uuid.UUID, event models.AuditEvent) error {
+	now := Now()
+	return translate(s.conn(ctx).Transaction(func(tx *gorm.DB) error {
+		// Closing the account first locks its row: migration 00080's guard
+		// (FOR SHARE) makes content writes in flight finish before this and
+		// later ones wait for the commit, then fail. The lock is the one of
+		// any update, which foreign-key checks (FOR KEY SHARE) pass, so a
+		// write that holds a goal while logging its change to the sync log
+		// never waits on us while we wait on it.
+		res := tx.Model(&models.User{}).
+			Where("id = ? AND role = ? AND deactivated_at IS NULL", patientID, models.RolePatient).
+			Updates(map[string]any{"deactivated_at": now, "updated_at": now, "version": gorm.Expr("version + 1")})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrAccountClosed
+		}
+		// Every row to delete is locked before the first delete takes the
+		// patient's sync head (see migration 00050): an edit holding a goal
+		// while it waits for the head would otherwise deadlock with us.
+		for _, c := range erasedContent {
+			var locked []int
+			if err := forUpdate(tx.Model(c.model)).Select("1").Where(c.where, patientID).Find(&locked).Error; err != nil {
+				return err
+			}
+		}
+		for _, c := range erasedContent {
+			if err := tx.Where(c.where, patientID).Delete(c.model).Error; err != nil {
+				return err
+			}
+		}
+		err := tx.Model(&models.RefreshToken{}).Where("user_id = ? AND revoked_at IS NULL", patientID).Update("revoked_at", now).Error
+		if err != nil {
+			return err
+		}
+		event.ID, event.CreatedAt = uuid.Must(uuid.NewV7()), now
+		return tx.Create(&event).Error
+	}), "")
+}
+
+// ListPatientGoalCheckIns returns one page of the check-ins on all of the
+// patient's goals, newest first.
+func (i *Integration) ListPatientGoalCheckIns(ctx context.Context, patientID uuid.UUID, p Page) ([]GoalCheckIn, *string, error) {
+	q := i.conn(ctx).Where("goal_id IN (SELECT id FROM goals WHERE patient_id = ?)", patientID)
+	rows, next, err := paginate[models.GoalCheckIn](q, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := openAll(rows, i.openCheckIn)
+	return out, next, err
+}
+
+// ListPatientVitalSigns returns one page of the readings taken during any
+// of the patient's sessions, earliest first.
+func (s *Store) ListPatientVitalSigns(ctx context.Context, patientID uuid.UUID, p Page) ([]models.VitalSign, *string, error) {
+	q := s.conn(ctx).Where("session_id IN (SELECT id FROM treatment_sessions WHERE patient_id = ?)", patientID)
+	return paginateBy(q, p, "taken_at", true, vitalSignKey)
+}
