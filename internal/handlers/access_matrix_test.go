@@ -98,6 +98,8 @@ func accessMatrix(t *testing.T) map[string]row {
 		"changePassword":  {want: want{204, 204, 204, 204, 204, 401}, body: example(fields{"current_password": apitest.FixturePassword}), fresh: standIn},
 		"resetPassword":   {want: want{403, 403, 403, 403, 204, 401}, body: example(nil)},
 		"getMyAccessLog":  {want: want{200, 200, 403, 403, 403, 401}},
+		"exportMyData":    {want: want{200, 200, 403, 403, 403, 401}},
+		"eraseMe":         {want: want{204, 204, 403, 403, 403, 401}, body: example(fields{"password": apitest.FixturePassword}), fresh: standIn},
 		"listAuditEvents": {want: want{403, 403, 403, 403, 200, 401}},
 		"createClinician": {want: want{403, 403, 403, 403, 201, 401}, body: example(fields{"email": freshEmail})},
 		"listClinicians":  {want: want{403, 403, 403, 403, 200, 401}},
