@@ -5666,15 +5666,29 @@ type ListActivitiesResponseObject interface {
 	VisitListActivitiesResponse(w http.ResponseWriter) error
 }
 
-type ListActivities200JSONResponse ActivityPage
+type ListActivities200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListActivities200JSONResponse struct {
+	Body    ActivityPage
+	Headers ListActivities200ResponseHeaders
+}
 
 func (response ListActivities200JSONResponse) VisitListActivitiesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5791,29 +5805,57 @@ type CreateActivityResponseObject interface {
 	VisitCreateActivityResponse(w http.ResponseWriter) error
 }
 
-type CreateActivity200JSONResponse Activity
+type CreateActivity200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateActivity200JSONResponse struct {
+	Body    Activity
+	Headers CreateActivity200ResponseHeaders
+}
 
 func (response CreateActivity200JSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type CreateActivity201JSONResponse Activity
+type CreateActivity201ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateActivity201JSONResponse struct {
+	Body    Activity
+	Headers CreateActivity201ResponseHeaders
+}
 
 func (response CreateActivity201JSONResponse) VisitCreateActivityResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -5993,10 +6035,22 @@ type DeleteActivityResponseObject interface {
 	VisitDeleteActivityResponse(w http.ResponseWriter) error
 }
 
+type DeleteActivity204ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
 type DeleteActivity204Response struct {
+	Headers DeleteActivity204ResponseHeaders
 }
 
 func (response DeleteActivity204Response) VisitDeleteActivityResponse(w http.ResponseWriter) error {
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -6127,15 +6181,29 @@ type ListAlertsResponseObject interface {
 	VisitListAlertsResponse(w http.ResponseWriter) error
 }
 
-type ListAlerts200JSONResponse SafetyAlertPage
+type ListAlerts200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListAlerts200JSONResponse struct {
+	Body    SafetyAlertPage
+	Headers ListAlerts200ResponseHeaders
+}
 
 func (response ListAlerts200JSONResponse) VisitListAlertsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6253,15 +6321,29 @@ type AcknowledgeAlertResponseObject interface {
 	VisitAcknowledgeAlertResponse(w http.ResponseWriter) error
 }
 
-type AcknowledgeAlert200JSONResponse SafetyAlert
+type AcknowledgeAlert200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type AcknowledgeAlert200JSONResponse struct {
+	Body    SafetyAlert
+	Headers AcknowledgeAlert200ResponseHeaders
+}
 
 func (response AcknowledgeAlert200JSONResponse) VisitAcknowledgeAlertResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6456,15 +6538,29 @@ type ListAssessmentInstrumentsResponseObject interface {
 	VisitListAssessmentInstrumentsResponse(w http.ResponseWriter) error
 }
 
-type ListAssessmentInstruments200JSONResponse InstrumentCatalog
+type ListAssessmentInstruments200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListAssessmentInstruments200JSONResponse struct {
+	Body    InstrumentCatalog
+	Headers ListAssessmentInstruments200ResponseHeaders
+}
 
 func (response ListAssessmentInstruments200JSONResponse) VisitListAssessmentInstrumentsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6548,15 +6644,29 @@ type ListMyAssessmentsResponseObject interface {
 	VisitListMyAssessmentsResponse(w http.ResponseWriter) error
 }
 
-type ListMyAssessments200JSONResponse AssessmentPage
+type ListMyAssessments200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListMyAssessments200JSONResponse struct {
+	Body    AssessmentPage
+	Headers ListMyAssessments200ResponseHeaders
+}
 
 func (response ListMyAssessments200JSONResponse) VisitListMyAssessmentsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6673,29 +6783,57 @@ type CreateAssessmentResponseObject interface {
 	VisitCreateAssessmentResponse(w http.ResponseWriter) error
 }
 
-type CreateAssessment200JSONResponse Assessment
+type CreateAssessment200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateAssessment200JSONResponse struct {
+	Body    Assessment
+	Headers CreateAssessment200ResponseHeaders
+}
 
 func (response CreateAssessment200JSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type CreateAssessment201JSONResponse Assessment
+type CreateAssessment201ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateAssessment201JSONResponse struct {
+	Body    Assessment
+	Headers CreateAssessment201ResponseHeaders
+}
 
 func (response CreateAssessment201JSONResponse) VisitCreateAssessmentResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6875,15 +7013,29 @@ type ListAuditEventsResponseObject interface {
 	VisitListAuditEventsResponse(w http.ResponseWriter) error
 }
 
-type ListAuditEvents200JSONResponse AuditEventPage
+type ListAuditEvents200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListAuditEvents200JSONResponse struct {
+	Body    AuditEventPage
+	Headers ListAuditEvents200ResponseHeaders
+}
 
 func (response ListAuditEvents200JSONResponse) VisitListAuditEventsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -6999,15 +7151,29 @@ type LoginResponseObject interface {
 	VisitLoginResponse(w http.ResponseWriter) error
 }
 
-type Login200JSONResponse AuthTokens
+type Login200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type Login200JSONResponse struct {
+	Body    AuthTokens
+	Headers Login200ResponseHeaders
+}
 
 func (response Login200JSONResponse) VisitLoginResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7139,10 +7305,22 @@ type LogoutResponseObject interface {
 	VisitLogoutResponse(w http.ResponseWriter) error
 }
 
+type Logout204ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
 type Logout204Response struct {
+	Headers Logout204ResponseHeaders
 }
 
 func (response Logout204Response) VisitLogoutResponse(w http.ResponseWriter) error {
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -7254,15 +7432,29 @@ type RefreshTokenResponseObject interface {
 	VisitRefreshTokenResponse(w http.ResponseWriter) error
 }
 
-type RefreshToken200JSONResponse AuthTokens
+type RefreshToken200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type RefreshToken200JSONResponse struct {
+	Body    AuthTokens
+	Headers RefreshToken200ResponseHeaders
+}
 
 func (response RefreshToken200JSONResponse) VisitRefreshTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7394,15 +7586,29 @@ type RegisterResponseObject interface {
 	VisitRegisterResponse(w http.ResponseWriter) error
 }
 
-type Register201JSONResponse AuthTokens
+type Register201ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type Register201JSONResponse struct {
+	Body    AuthTokens
+	Headers Register201ResponseHeaders
+}
 
 func (response Register201JSONResponse) VisitRegisterResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7531,15 +7737,29 @@ type ListCliniciansResponseObject interface {
 	VisitListCliniciansResponse(w http.ResponseWriter) error
 }
 
-type ListClinicians200JSONResponse UserPage
+type ListClinicians200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListClinicians200JSONResponse struct {
+	Body    UserPage
+	Headers ListClinicians200ResponseHeaders
+}
 
 func (response ListClinicians200JSONResponse) VisitListCliniciansResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7656,15 +7876,29 @@ type CreateClinicianResponseObject interface {
 	VisitCreateClinicianResponse(w http.ResponseWriter) error
 }
 
-type CreateClinician201JSONResponse User
+type CreateClinician201ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateClinician201JSONResponse struct {
+	Body    User
+	Headers CreateClinician201ResponseHeaders
+}
 
 func (response CreateClinician201JSONResponse) VisitCreateClinicianResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7844,15 +8078,29 @@ type ListGoalsResponseObject interface {
 	VisitListGoalsResponse(w http.ResponseWriter) error
 }
 
-type ListGoals200JSONResponse GoalPage
+type ListGoals200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListGoals200JSONResponse struct {
+	Body    GoalPage
+	Headers ListGoals200ResponseHeaders
+}
 
 func (response ListGoals200JSONResponse) VisitListGoalsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -7970,7 +8218,9 @@ type CreateGoalResponseObject interface {
 }
 
 type CreateGoal200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type CreateGoal200JSONResponse struct {
@@ -7988,13 +8238,21 @@ func (response CreateGoal200JSONResponse) VisitCreateGoalResponse(w http.Respons
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
 	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
 type CreateGoal201ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type CreateGoal201JSONResponse struct {
@@ -8011,6 +8269,12 @@ func (response CreateGoal201JSONResponse) VisitCreateGoalResponse(w http.Respons
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -8192,10 +8456,22 @@ type DeleteGoalResponseObject interface {
 	VisitDeleteGoalResponse(w http.ResponseWriter) error
 }
 
+type DeleteGoal204ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
 type DeleteGoal204Response struct {
+	Headers DeleteGoal204ResponseHeaders
 }
 
 func (response DeleteGoal204Response) VisitDeleteGoalResponse(w http.ResponseWriter) error {
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -8360,7 +8636,9 @@ type GetGoalResponseObject interface {
 }
 
 type GetGoal200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type GetGoal200JSONResponse struct {
@@ -8377,6 +8655,12 @@ func (response GetGoal200JSONResponse) VisitGetGoalResponse(w http.ResponseWrite
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -8522,7 +8806,9 @@ type UpdateGoalResponseObject interface {
 }
 
 type UpdateGoal200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type UpdateGoal200JSONResponse struct {
@@ -8539,6 +8825,12 @@ func (response UpdateGoal200JSONResponse) VisitUpdateGoalResponse(w http.Respons
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -8736,15 +9028,29 @@ type ListGoalCheckInsResponseObject interface {
 	VisitListGoalCheckInsResponse(w http.ResponseWriter) error
 }
 
-type ListGoalCheckIns200JSONResponse GoalCheckInPage
+type ListGoalCheckIns200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListGoalCheckIns200JSONResponse struct {
+	Body    GoalCheckInPage
+	Headers ListGoalCheckIns200ResponseHeaders
+}
 
 func (response ListGoalCheckIns200JSONResponse) VisitListGoalCheckInsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -8878,29 +9184,57 @@ type CreateGoalCheckInResponseObject interface {
 	VisitCreateGoalCheckInResponse(w http.ResponseWriter) error
 }
 
-type CreateGoalCheckIn200JSONResponse GoalCheckIn
+type CreateGoalCheckIn200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateGoalCheckIn200JSONResponse struct {
+	Body    GoalCheckIn
+	Headers CreateGoalCheckIn200ResponseHeaders
+}
 
 func (response CreateGoalCheckIn200JSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type CreateGoalCheckIn201JSONResponse GoalCheckIn
+type CreateGoalCheckIn201ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateGoalCheckIn201JSONResponse struct {
+	Body    GoalCheckIn
+	Headers CreateGoalCheckIn201ResponseHeaders
+}
 
 func (response CreateGoalCheckIn201JSONResponse) VisitCreateGoalCheckInResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9096,15 +9430,29 @@ type ListJournalEntriesResponseObject interface {
 	VisitListJournalEntriesResponse(w http.ResponseWriter) error
 }
 
-type ListJournalEntries200JSONResponse JournalEntryPage
+type ListJournalEntries200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListJournalEntries200JSONResponse struct {
+	Body    JournalEntryPage
+	Headers ListJournalEntries200ResponseHeaders
+}
 
 func (response ListJournalEntries200JSONResponse) VisitListJournalEntriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -9222,7 +9570,9 @@ type CreateJournalEntryResponseObject interface {
 }
 
 type CreateJournalEntry200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type CreateJournalEntry200JSONResponse struct {
@@ -9240,13 +9590,21 @@ func (response CreateJournalEntry200JSONResponse) VisitCreateJournalEntryRespons
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
 	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
 type CreateJournalEntry201ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type CreateJournalEntry201JSONResponse struct {
@@ -9263,6 +9621,12 @@ func (response CreateJournalEntry201JSONResponse) VisitCreateJournalEntryRespons
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -9444,10 +9808,22 @@ type DeleteJournalEntryResponseObject interface {
 	VisitDeleteJournalEntryResponse(w http.ResponseWriter) error
 }
 
+type DeleteJournalEntry204ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
 type DeleteJournalEntry204Response struct {
+	Headers DeleteJournalEntry204ResponseHeaders
 }
 
 func (response DeleteJournalEntry204Response) VisitDeleteJournalEntryResponse(w http.ResponseWriter) error {
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -9612,7 +9988,9 @@ type GetJournalEntryResponseObject interface {
 }
 
 type GetJournalEntry200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type GetJournalEntry200JSONResponse struct {
@@ -9629,6 +10007,12 @@ func (response GetJournalEntry200JSONResponse) VisitGetJournalEntryResponse(w ht
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -9774,7 +10158,9 @@ type UpdateJournalEntryResponseObject interface {
 }
 
 type UpdateJournalEntry200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type UpdateJournalEntry200JSONResponse struct {
@@ -9791,6 +10177,12 @@ func (response UpdateJournalEntry200JSONResponse) VisitUpdateJournalEntryRespons
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -9987,15 +10379,29 @@ type ListJournalPromptsResponseObject interface {
 	VisitListJournalPromptsResponse(w http.ResponseWriter) error
 }
 
-type ListJournalPrompts200JSONResponse JournalPromptList
+type ListJournalPrompts200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListJournalPrompts200JSONResponse struct {
+	Body    JournalPromptList
+	Headers ListJournalPrompts200ResponseHeaders
+}
 
 func (response ListJournalPrompts200JSONResponse) VisitListJournalPromptsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10096,7 +10502,9 @@ type GetMeResponseObject interface {
 }
 
 type GetMe200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type GetMe200JSONResponse struct {
@@ -10113,6 +10521,12 @@ func (response GetMe200JSONResponse) VisitGetMeResponse(w http.ResponseWriter) e
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -10225,7 +10639,9 @@ type UpdateMeResponseObject interface {
 }
 
 type UpdateMe200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type UpdateMe200JSONResponse struct {
@@ -10242,6 +10658,12 @@ func (response UpdateMe200JSONResponse) VisitUpdateMeResponse(w http.ResponseWri
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -10422,15 +10844,29 @@ type GetMyAccessLogResponseObject interface {
 	VisitGetMyAccessLogResponse(w http.ResponseWriter) error
 }
 
-type GetMyAccessLog200JSONResponse AuditEventPage
+type GetMyAccessLog200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type GetMyAccessLog200JSONResponse struct {
+	Body    AuditEventPage
+	Headers GetMyAccessLog200ResponseHeaders
+}
 
 func (response GetMyAccessLog200JSONResponse) VisitGetMyAccessLogResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10546,15 +10982,29 @@ type GetMyAgendaResponseObject interface {
 	VisitGetMyAgendaResponse(w http.ResponseWriter) error
 }
 
-type GetMyAgenda200JSONResponse Agenda
+type GetMyAgenda200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type GetMyAgenda200JSONResponse struct {
+	Body    Agenda
+	Headers GetMyAgenda200ResponseHeaders
+}
 
 func (response GetMyAgenda200JSONResponse) VisitGetMyAgendaResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10666,10 +11116,22 @@ type ChangePasswordResponseObject interface {
 	VisitChangePasswordResponse(w http.ResponseWriter) error
 }
 
+type ChangePassword204ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
 type ChangePassword204Response struct {
+	Headers ChangePassword204ResponseHeaders
 }
 
 func (response ChangePassword204Response) VisitChangePasswordResponse(w http.ResponseWriter) error {
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -10800,15 +11262,29 @@ type ListMyMoodCheckInsResponseObject interface {
 	VisitListMyMoodCheckInsResponse(w http.ResponseWriter) error
 }
 
-type ListMyMoodCheckIns200JSONResponse MoodCheckInPage
+type ListMyMoodCheckIns200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListMyMoodCheckIns200JSONResponse struct {
+	Body    MoodCheckInPage
+	Headers ListMyMoodCheckIns200ResponseHeaders
+}
 
 func (response ListMyMoodCheckIns200JSONResponse) VisitListMyMoodCheckInsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -10925,29 +11401,57 @@ type CreateMoodCheckInResponseObject interface {
 	VisitCreateMoodCheckInResponse(w http.ResponseWriter) error
 }
 
-type CreateMoodCheckIn200JSONResponse MoodCheckIn
+type CreateMoodCheckIn200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateMoodCheckIn200JSONResponse struct {
+	Body    MoodCheckIn
+	Headers CreateMoodCheckIn200ResponseHeaders
+}
 
 func (response CreateMoodCheckIn200JSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type CreateMoodCheckIn201JSONResponse MoodCheckIn
+type CreateMoodCheckIn201ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateMoodCheckIn201JSONResponse struct {
+	Body    MoodCheckIn
+	Headers CreateMoodCheckIn201ResponseHeaders
+}
 
 func (response CreateMoodCheckIn201JSONResponse) VisitCreateMoodCheckInResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11127,15 +11631,29 @@ type ListPatientsResponseObject interface {
 	VisitListPatientsResponse(w http.ResponseWriter) error
 }
 
-type ListPatients200JSONResponse PatientPage
+type ListPatients200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListPatients200JSONResponse struct {
+	Body    PatientPage
+	Headers ListPatients200ResponseHeaders
+}
 
 func (response ListPatients200JSONResponse) VisitListPatientsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11253,7 +11771,9 @@ type GetPatientResponseObject interface {
 }
 
 type GetPatient200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type GetPatient200JSONResponse struct {
@@ -11270,6 +11790,12 @@ func (response GetPatient200JSONResponse) VisitGetPatientResponse(w http.Respons
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -11399,7 +11925,9 @@ type UpdatePatientResponseObject interface {
 }
 
 type UpdatePatient200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type UpdatePatient200JSONResponse struct {
@@ -11416,6 +11944,12 @@ func (response UpdatePatient200JSONResponse) VisitUpdatePatientResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -11613,15 +12147,29 @@ type ListPatientActivitiesResponseObject interface {
 	VisitListPatientActivitiesResponse(w http.ResponseWriter) error
 }
 
-type ListPatientActivities200JSONResponse ActivityPage
+type ListPatientActivities200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListPatientActivities200JSONResponse struct {
+	Body    ActivityPage
+	Headers ListPatientActivities200ResponseHeaders
+}
 
 func (response ListPatientActivities200JSONResponse) VisitListPatientActivitiesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11754,15 +12302,29 @@ type ListPatientAssessmentsResponseObject interface {
 	VisitListPatientAssessmentsResponse(w http.ResponseWriter) error
 }
 
-type ListPatientAssessments200JSONResponse AssessmentPage
+type ListPatientAssessments200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListPatientAssessments200JSONResponse struct {
+	Body    AssessmentPage
+	Headers ListPatientAssessments200ResponseHeaders
+}
 
 func (response ListPatientAssessments200JSONResponse) VisitListPatientAssessmentsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -11879,15 +12441,29 @@ type ListCareTeamResponseObject interface {
 	VisitListCareTeamResponse(w http.ResponseWriter) error
 }
 
-type ListCareTeam200JSONResponse CareTeamPage
+type ListCareTeam200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListCareTeam200JSONResponse struct {
+	Body    CareTeamPage
+	Headers ListCareTeam200ResponseHeaders
+}
 
 func (response ListCareTeam200JSONResponse) VisitListCareTeamResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -12004,10 +12580,22 @@ type UnassignClinicianResponseObject interface {
 	VisitUnassignClinicianResponse(w http.ResponseWriter) error
 }
 
+type UnassignClinician204ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
 type UnassignClinician204Response struct {
+	Headers UnassignClinician204ResponseHeaders
 }
 
 func (response UnassignClinician204Response) VisitUnassignClinicianResponse(w http.ResponseWriter) error {
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(204)
 	return nil
 }
@@ -12139,15 +12727,29 @@ type AssignClinicianResponseObject interface {
 	VisitAssignClinicianResponse(w http.ResponseWriter) error
 }
 
-type AssignClinician200JSONResponse CareTeamMember
+type AssignClinician200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type AssignClinician200JSONResponse struct {
+	Body    CareTeamMember
+	Headers AssignClinician200ResponseHeaders
+}
 
 func (response AssignClinician200JSONResponse) VisitAssignClinicianResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -12280,15 +12882,29 @@ type ListEvaluationsResponseObject interface {
 	VisitListEvaluationsResponse(w http.ResponseWriter) error
 }
 
-type ListEvaluations200JSONResponse CandidacyEvaluationPage
+type ListEvaluations200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListEvaluations200JSONResponse struct {
+	Body    CandidacyEvaluationPage
+	Headers ListEvaluations200ResponseHeaders
+}
 
 func (response ListEvaluations200JSONResponse) VisitListEvaluationsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -12406,29 +13022,57 @@ type CreateEvaluationResponseObject interface {
 	VisitCreateEvaluationResponse(w http.ResponseWriter) error
 }
 
-type CreateEvaluation200JSONResponse CandidacyEvaluation
+type CreateEvaluation200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateEvaluation200JSONResponse struct {
+	Body    CandidacyEvaluation
+	Headers CreateEvaluation200ResponseHeaders
+}
 
 func (response CreateEvaluation200JSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type CreateEvaluation201JSONResponse CandidacyEvaluation
+type CreateEvaluation201ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateEvaluation201JSONResponse struct {
+	Body    CandidacyEvaluation
+	Headers CreateEvaluation201ResponseHeaders
+}
 
 func (response CreateEvaluation201JSONResponse) VisitCreateEvaluationResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -12625,15 +13269,29 @@ type ListPatientGoalsResponseObject interface {
 	VisitListPatientGoalsResponse(w http.ResponseWriter) error
 }
 
-type ListPatientGoals200JSONResponse GoalPage
+type ListPatientGoals200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListPatientGoals200JSONResponse struct {
+	Body    GoalPage
+	Headers ListPatientGoals200ResponseHeaders
+}
 
 func (response ListPatientGoals200JSONResponse) VisitListPatientGoalsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -12767,15 +13425,29 @@ type ListPatientGoalCheckInsResponseObject interface {
 	VisitListPatientGoalCheckInsResponse(w http.ResponseWriter) error
 }
 
-type ListPatientGoalCheckIns200JSONResponse GoalCheckInPage
+type ListPatientGoalCheckIns200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListPatientGoalCheckIns200JSONResponse struct {
+	Body    GoalCheckInPage
+	Headers ListPatientGoalCheckIns200ResponseHeaders
+}
 
 func (response ListPatientGoalCheckIns200JSONResponse) VisitListPatientGoalCheckInsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -12908,15 +13580,29 @@ type ListSharedJournalEntriesResponseObject interface {
 	VisitListSharedJournalEntriesResponse(w http.ResponseWriter) error
 }
 
-type ListSharedJournalEntries200JSONResponse JournalEntryPage
+type ListSharedJournalEntries200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListSharedJournalEntries200JSONResponse struct {
+	Body    JournalEntryPage
+	Headers ListSharedJournalEntries200ResponseHeaders
+}
 
 func (response ListSharedJournalEntries200JSONResponse) VisitListSharedJournalEntriesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -13051,7 +13737,9 @@ type GetSharedJournalEntryResponseObject interface {
 }
 
 type GetSharedJournalEntry200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type GetSharedJournalEntry200JSONResponse struct {
@@ -13068,6 +13756,12 @@ func (response GetSharedJournalEntry200JSONResponse) VisitGetSharedJournalEntryR
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -13211,15 +13905,29 @@ type ListPatientMoodCheckInsResponseObject interface {
 	VisitListPatientMoodCheckInsResponse(w http.ResponseWriter) error
 }
 
-type ListPatientMoodCheckIns200JSONResponse MoodCheckInPage
+type ListPatientMoodCheckIns200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListPatientMoodCheckIns200JSONResponse struct {
+	Body    MoodCheckInPage
+	Headers ListPatientMoodCheckIns200ResponseHeaders
+}
 
 func (response ListPatientMoodCheckIns200JSONResponse) VisitListPatientMoodCheckInsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -13335,15 +14043,29 @@ type GetPatientProgressResponseObject interface {
 	VisitGetPatientProgressResponse(w http.ResponseWriter) error
 }
 
-type GetPatientProgress200JSONResponse PatientProgress
+type GetPatientProgress200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type GetPatientProgress200JSONResponse struct {
+	Body    PatientProgress
+	Headers GetPatientProgress200ResponseHeaders
+}
 
 func (response GetPatientProgress200JSONResponse) VisitGetPatientProgressResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -13460,15 +14182,29 @@ type ListTreatmentPlansResponseObject interface {
 	VisitListTreatmentPlansResponse(w http.ResponseWriter) error
 }
 
-type ListTreatmentPlans200JSONResponse TreatmentPlanPage
+type ListTreatmentPlans200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListTreatmentPlans200JSONResponse struct {
+	Body    TreatmentPlanPage
+	Headers ListTreatmentPlans200ResponseHeaders
+}
 
 func (response ListTreatmentPlans200JSONResponse) VisitListTreatmentPlansResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -13587,7 +14323,9 @@ type CreateTreatmentPlanResponseObject interface {
 }
 
 type CreateTreatmentPlan200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type CreateTreatmentPlan200JSONResponse struct {
@@ -13605,13 +14343,21 @@ func (response CreateTreatmentPlan200JSONResponse) VisitCreateTreatmentPlanRespo
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
 	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
 type CreateTreatmentPlan201ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type CreateTreatmentPlan201JSONResponse struct {
@@ -13628,6 +14374,12 @@ func (response CreateTreatmentPlan201JSONResponse) VisitCreateTreatmentPlanRespo
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -13825,7 +14577,9 @@ type GetTreatmentPlanResponseObject interface {
 }
 
 type GetTreatmentPlan200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type GetTreatmentPlan200JSONResponse struct {
@@ -13842,6 +14596,12 @@ func (response GetTreatmentPlan200JSONResponse) VisitGetTreatmentPlanResponse(w 
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -13972,7 +14732,9 @@ type UpdateTreatmentPlanResponseObject interface {
 }
 
 type UpdateTreatmentPlan200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type UpdateTreatmentPlan200JSONResponse struct {
@@ -13989,6 +14751,12 @@ func (response UpdateTreatmentPlan200JSONResponse) VisitUpdateTreatmentPlanRespo
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -14201,15 +14969,29 @@ type ListSessionsResponseObject interface {
 	VisitListSessionsResponse(w http.ResponseWriter) error
 }
 
-type ListSessions200JSONResponse TreatmentSessionPage
+type ListSessions200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListSessions200JSONResponse struct {
+	Body    TreatmentSessionPage
+	Headers ListSessions200ResponseHeaders
+}
 
 func (response ListSessions200JSONResponse) VisitListSessionsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -14327,7 +15109,9 @@ type GetSessionResponseObject interface {
 }
 
 type GetSession200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type GetSession200JSONResponse struct {
@@ -14344,6 +15128,12 @@ func (response GetSession200JSONResponse) VisitGetSessionResponse(w http.Respons
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -14473,7 +15263,9 @@ type UpdateSessionResponseObject interface {
 }
 
 type UpdateSession200ResponseHeaders struct {
-	ETag *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
 }
 
 type UpdateSession200JSONResponse struct {
@@ -14490,6 +15282,12 @@ func (response UpdateSession200JSONResponse) VisitUpdateSessionResponse(w http.R
 	w.Header().Set("Content-Type", "application/json")
 	if response.Headers.ETag != nil {
 		w.Header().Set("ETag", fmt.Sprint(*response.Headers.ETag))
+	}
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
@@ -14699,15 +15497,29 @@ type ListVitalSignsResponseObject interface {
 	VisitListVitalSignsResponse(w http.ResponseWriter) error
 }
 
-type ListVitalSigns200JSONResponse VitalSignPage
+type ListVitalSigns200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type ListVitalSigns200JSONResponse struct {
+	Body    VitalSignPage
+	Headers ListVitalSigns200ResponseHeaders
+}
 
 func (response ListVitalSigns200JSONResponse) VisitListVitalSignsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -14825,29 +15637,57 @@ type CreateVitalSignResponseObject interface {
 	VisitCreateVitalSignResponse(w http.ResponseWriter) error
 }
 
-type CreateVitalSign200JSONResponse VitalSign
+type CreateVitalSign200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateVitalSign200JSONResponse struct {
+	Body    VitalSign
+	Headers CreateVitalSign200ResponseHeaders
+}
 
 func (response CreateVitalSign200JSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type CreateVitalSign201JSONResponse VitalSign
+type CreateVitalSign201ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type CreateVitalSign201JSONResponse struct {
+	Body    VitalSign
+	Headers CreateVitalSign201ResponseHeaders
+}
 
 func (response CreateVitalSign201JSONResponse) VisitCreateVitalSignResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
 	return err
@@ -15043,15 +15883,29 @@ type SyncChangesResponseObject interface {
 	VisitSyncChangesResponse(w http.ResponseWriter) error
 }
 
-type SyncChanges200JSONResponse SyncPage
+type SyncChanges200ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
+type SyncChanges200JSONResponse struct {
+	Body    SyncPage
+	Headers SyncChanges200ResponseHeaders
+}
 
 func (response SyncChanges200JSONResponse) VisitSyncChangesResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -15182,10 +16036,22 @@ type ResetPasswordResponseObject interface {
 	VisitResetPasswordResponse(w http.ResponseWriter) error
 }
 
+type ResetPassword204ResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+}
+
 type ResetPassword204Response struct {
+	Headers ResetPassword204ResponseHeaders
 }
 
 func (response ResetPassword204Response) VisitResetPasswordResponse(w http.ResponseWriter) error {
+	if response.Headers.RateLimit != nil {
+		w.Header().Set("RateLimit", fmt.Sprint(*response.Headers.RateLimit))
+	}
+	if response.Headers.RateLimitPolicy != nil {
+		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
+	}
 	w.WriteHeader(204)
 	return nil
 }

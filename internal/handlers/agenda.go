@@ -82,9 +82,9 @@ func (s *Server) GetMyAgenda(ctx context.Context, req api.GetMyAgendaRequestObje
 	slices.SortFunc(a.items, func(x, y api.AgendaItem) int {
 		return cmp.Or(x.DueAt.Compare(y.DueAt), strings.Compare(x.Key, y.Key))
 	})
-	return api.GetMyAgenda200JSONResponse{
+	return api.GetMyAgenda200JSONResponse{Body: api.Agenda{
 		GeneratedAt: a.now, Timezone: a.loc.String(), HorizonDays: days, HorizonEnd: a.end.UTC(), Items: a.items,
-	}, nil
+	}}, nil
 }
 
 // agenda builds one patient's agenda. Days are counted in the patient's

@@ -30,7 +30,7 @@ func (s *Server) Register(ctx context.Context, req api.RegisterRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	return api.Register201JSONResponse(tokens), nil
+	return api.Register201JSONResponse{Body: tokens}, nil
 }
 
 // createAccount hashes the password and stores a new user.
@@ -80,7 +80,7 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 	if err != nil {
 		return nil, err
 	}
-	return api.Login200JSONResponse(tokens), nil
+	return api.Login200JSONResponse{Body: tokens}, nil
 }
 
 // RefreshToken rotates a refresh token into a new pair.
@@ -95,7 +95,7 @@ func (s *Server) RefreshToken(ctx context.Context, req api.RefreshTokenRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.RefreshToken200JSONResponse(tokenPair(access, token, u)), nil
+	return api.RefreshToken200JSONResponse{Body: tokenPair(access, token, u)}, nil
 }
 
 // Logout revokes the refresh token's whole family.
