@@ -78,7 +78,7 @@ func TestSessionListsAtMostAThousandEntries(t *testing.T) {
 	for i := range entries {
 		at := first.Add(time.Duration(i) * time.Millisecond)
 		entries[i] = models.JournalEntry{ID: uuid.Must(uuid.NewV7()), PatientID: c.patient.ID, SessionID: &session,
-			KeyID: "bounds-test", BodySealed: []byte("sealed"), CreatedAt: at, UpdatedAt: at, Version: 1}
+			KeyID: "bounds-test", BodySealed: []byte("sealed"), InsightsSealed: []byte("sealed"), CreatedAt: at, UpdatedAt: at, Version: 1}
 	}
 	if err := env.App.DB.CreateInBatches(entries, 200).Error; err != nil {
 		t.Fatal(err)
