@@ -63,8 +63,8 @@ func (r *CrisisResources) check() error {
 		}
 		if c.URL != "" {
 			u, err := url.Parse(c.URL)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return fmt.Errorf("resource %d: url must be an http(s) URL", i+1)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(c.URL) > 2000 {
+				return fmt.Errorf("resource %d: url must be an http(s) URL of at most 2000 characters", i+1)
 			}
 		}
 	}

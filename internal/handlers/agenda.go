@@ -25,6 +25,10 @@ const defaultAgendaDays = 7
 // between PHQ-9s during a course.
 const reminderEvery = 7
 
+// maxAgendaItems bounds an agenda, which grows with the patient's active
+// goals: the soonest due are kept, more than a phone schedules at once.
+const maxAgendaItems = 200
+
 // integrationPrompts are the after-session prompts suggested on each day of
 // the integration window, day 1 first: what was felt, what it taught, what
 // to do about it. Their number is the window's length in days.
@@ -82,9 +86,10 @@ func (s *Server) GetMyAgenda(ctx context.Context, req api.GetMyAgendaRequestObje
 	slices.SortFunc(a.items, func(x, y api.AgendaItem) int {
 		return cmp.Or(x.DueAt.Compare(y.DueAt), strings.Compare(x.Key, y.Key))
 	})
-	return api.GetMyAgenda200JSONResponse{
+	a.items = a.items[:min(len(a.items), maxAgendaItems)]
+	return api.GetMyAgenda200JSONResponse{Body: api.Agenda{
 		GeneratedAt: a.now, Timezone: a.loc.String(), HorizonDays: days, HorizonEnd: a.end.UTC(), Items: a.items,
-	}, nil
+	}}, nil
 }
 
 // agenda builds one patient's agenda. Days are counted in the patient's

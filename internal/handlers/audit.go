@@ -132,7 +132,7 @@ func (s *Server) GetMyAccessLog(ctx context.Context, req api.GetMyAccessLogReque
 	if err != nil {
 		return nil, err
 	}
-	return api.GetMyAccessLog200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+	return api.GetMyAccessLog200JSONResponse{Body: api.AuditEventPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
 
 // ListAuditEvents lists the audit trail for admins.
@@ -143,7 +143,7 @@ func (s *Server) ListAuditEvents(ctx context.Context, req api.ListAuditEventsReq
 	if err != nil {
 		return nil, err
 	}
-	return api.ListAuditEvents200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+	return api.ListAuditEvents200JSONResponse{Body: api.AuditEventPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
 
 func (s *Server) auditPage(ctx context.Context, f store.AuditFilter, p store.Page) ([]api.AuditEvent, *string, error) {

@@ -30,7 +30,7 @@ func (s *Server) Register(ctx context.Context, req api.RegisterRequestObject) (a
 	if err != nil {
 		return nil, err
 	}
-	return api.Register201JSONResponse(tokens), nil
+	return api.Register201JSONResponse{Body: tokens}, nil
 }
 
 // createAccount hashes the password and stores a new user.
@@ -81,7 +81,7 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 	if err != nil {
 		return nil, err
 	}
-	return api.Login200JSONResponse(tokens), nil
+	return api.Login200JSONResponse{Body: tokens}, nil
 }
 
 // throttleKeys are the keys a failed password counts against: the account
@@ -103,7 +103,7 @@ func (s *Server) RefreshToken(ctx context.Context, req api.RefreshTokenRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.RefreshToken200JSONResponse(tokenPair(access, token, u)), nil
+	return api.RefreshToken200JSONResponse{Body: tokenPair(access, token, u)}, nil
 }
 
 // Logout revokes the refresh token's whole family.

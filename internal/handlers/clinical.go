@@ -119,9 +119,9 @@ func (s *Server) CreateEvaluation(ctx context.Context, req api.CreateEvaluationR
 		return nil, err
 	}
 	if existed {
-		return api.CreateEvaluation200JSONResponse(toEvaluation(e, true)), nil
+		return api.CreateEvaluation200JSONResponse{Body: toEvaluation(e, true)}, nil
 	}
-	return api.CreateEvaluation201JSONResponse(toEvaluation(e, true)), nil
+	return api.CreateEvaluation201JSONResponse{Body: toEvaluation(e, true)}, nil
 }
 
 // ListEvaluations lists a patient's evaluations for those who may read them.
@@ -138,7 +138,7 @@ func (s *Server) ListEvaluations(ctx context.Context, req api.ListEvaluationsReq
 	for i, e := range evs {
 		items[i] = toEvaluation(e, seesClinicalNotes(id))
 	}
-	return api.ListEvaluations200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+	return api.ListEvaluations200JSONResponse{Body: api.CandidacyEvaluationPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
 
 // CreateTreatmentPlan makes a plan and schedules its sessions (a clinician
@@ -195,7 +195,7 @@ func (s *Server) ListTreatmentPlans(ctx context.Context, req api.ListTreatmentPl
 	for i, p := range plans {
 		items[i] = toPlan(p)
 	}
-	return api.ListTreatmentPlans200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+	return api.ListTreatmentPlans200JSONResponse{Body: api.TreatmentPlanPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
 
 // GetTreatmentPlan returns one of a patient's plans.

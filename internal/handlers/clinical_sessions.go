@@ -73,7 +73,7 @@ func (s *Server) ListSessions(ctx context.Context, req api.ListSessionsRequestOb
 	if err != nil {
 		return nil, err
 	}
-	return api.ListSessions200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+	return api.ListSessions200JSONResponse{Body: api.TreatmentSessionPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
 
 // GetSession returns one session, without clinical notes for the patient and admins.
@@ -227,9 +227,9 @@ func (s *Server) CreateVitalSign(ctx context.Context, req api.CreateVitalSignReq
 		return nil, err
 	}
 	if existed {
-		return api.CreateVitalSign200JSONResponse(toVitalSign(v)), nil
+		return api.CreateVitalSign200JSONResponse{Body: toVitalSign(v)}, nil
 	}
-	return api.CreateVitalSign201JSONResponse(toVitalSign(v)), nil
+	return api.CreateVitalSign201JSONResponse{Body: toVitalSign(v)}, nil
 }
 
 // ListVitalSigns lists a session's readings for those who may read the session.
@@ -246,7 +246,7 @@ func (s *Server) ListVitalSigns(ctx context.Context, req api.ListVitalSignsReque
 	for i, v := range vs {
 		items[i] = toVitalSign(v)
 	}
-	return api.ListVitalSigns200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+	return api.ListVitalSigns200JSONResponse{Body: api.VitalSignPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
 
 // sessionsFor converts sessions of one patient for the caller: clinical

@@ -20,7 +20,7 @@ func (s *Server) CreateClinician(ctx context.Context, req api.CreateClinicianReq
 	if err != nil {
 		return nil, err
 	}
-	return api.CreateClinician201JSONResponse(toUser(u)), nil
+	return api.CreateClinician201JSONResponse{Body: toUser(u)}, nil
 }
 
 // ListClinicians lists the clinic's clinicians (admins only, by x-roles).
@@ -29,7 +29,7 @@ func (s *Server) ListClinicians(ctx context.Context, req api.ListCliniciansReque
 	if err != nil {
 		return nil, err
 	}
-	return api.ListClinicians200JSONResponse{Items: toUsers(users), NextCursor: nextCursor(next)}, nil
+	return api.ListClinicians200JSONResponse{Body: api.UserPage{Items: toUsers(users), NextCursor: nextCursor(next)}}, nil
 }
 
 // page turns the list parameters into a store page, with the default size.

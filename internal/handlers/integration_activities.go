@@ -36,9 +36,9 @@ func (s *Server) CreateActivity(ctx context.Context, req api.CreateActivityReque
 		return nil, err
 	}
 	if existed {
-		return api.CreateActivity200JSONResponse(toActivity(a)), nil
+		return api.CreateActivity200JSONResponse{Body: toActivity(a)}, nil
 	}
-	return api.CreateActivity201JSONResponse(toActivity(a)), nil
+	return api.CreateActivity201JSONResponse{Body: toActivity(a)}, nil
 }
 
 // ListActivities lists the signed-in patient's activities.
@@ -52,7 +52,7 @@ func (s *Server) ListActivities(ctx context.Context, req api.ListActivitiesReque
 	if err != nil {
 		return nil, err
 	}
-	return api.ListActivities200JSONResponse{Items: items, NextCursor: next}, nil
+	return api.ListActivities200JSONResponse{Body: api.ActivityPage{Items: items, NextCursor: next}}, nil
 }
 
 // DeleteActivity erases one of the signed-in patient's activities.
@@ -77,7 +77,7 @@ func (s *Server) ListPatientActivities(ctx context.Context, req api.ListPatientA
 	if err != nil {
 		return nil, err
 	}
-	return api.ListPatientActivities200JSONResponse{Items: items, NextCursor: next}, nil
+	return api.ListPatientActivities200JSONResponse{Body: api.ActivityPage{Items: items, NextCursor: next}}, nil
 }
 
 func (s *Server) listActivities(ctx context.Context, patientID uuid.UUID, kind *api.ActivityKind, from, to *time.Time,

@@ -56,7 +56,7 @@ func (s *Server) ListGoals(ctx context.Context, req api.ListGoalsRequestObject) 
 	if err != nil {
 		return nil, err
 	}
-	return api.ListGoals200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+	return api.ListGoals200JSONResponse{Body: api.GoalPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
 
 // GetGoal returns one of the signed-in patient's goals.
@@ -149,9 +149,9 @@ func (s *Server) CreateGoalCheckIn(ctx context.Context, req api.CreateGoalCheckI
 		return nil, err
 	}
 	if existed {
-		return api.CreateGoalCheckIn200JSONResponse(toGoalCheckIn(c)), nil
+		return api.CreateGoalCheckIn200JSONResponse{Body: toGoalCheckIn(c)}, nil
 	}
-	return api.CreateGoalCheckIn201JSONResponse(toGoalCheckIn(c)), nil
+	return api.CreateGoalCheckIn201JSONResponse{Body: toGoalCheckIn(c)}, nil
 }
 
 // ListGoalCheckIns lists the check-ins on one of the signed-in patient's
@@ -165,7 +165,7 @@ func (s *Server) ListGoalCheckIns(ctx context.Context, req api.ListGoalCheckInsR
 	if err != nil {
 		return nil, err
 	}
-	return api.ListGoalCheckIns200JSONResponse{Items: convertAll(checkIns, toGoalCheckIn), NextCursor: nextCursor(next)}, nil
+	return api.ListGoalCheckIns200JSONResponse{Body: api.GoalCheckInPage{Items: convertAll(checkIns, toGoalCheckIn), NextCursor: nextCursor(next)}}, nil
 }
 
 // ListPatientGoals lists a patient's goals for their care team, read only.
@@ -178,7 +178,7 @@ func (s *Server) ListPatientGoals(ctx context.Context, req api.ListPatientGoalsR
 	if err != nil {
 		return nil, err
 	}
-	return api.ListPatientGoals200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+	return api.ListPatientGoals200JSONResponse{Body: api.GoalPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
 
 // ListPatientGoalCheckIns lists the check-ins on a patient's goal for their
@@ -191,7 +191,7 @@ func (s *Server) ListPatientGoalCheckIns(ctx context.Context, req api.ListPatien
 	if err != nil {
 		return nil, err
 	}
-	return api.ListPatientGoalCheckIns200JSONResponse{Items: convertAll(checkIns, toGoalCheckIn), NextCursor: nextCursor(next)}, nil
+	return api.ListPatientGoalCheckIns200JSONResponse{Body: api.GoalCheckInPage{Items: convertAll(checkIns, toGoalCheckIn), NextCursor: nextCursor(next)}}, nil
 }
 
 func (s *Server) listGoals(ctx context.Context, f store.GoalFilter, status *api.GoalStatus, p store.Page) ([]api.Goal, *string, error) {

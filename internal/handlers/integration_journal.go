@@ -57,7 +57,7 @@ func (s *Server) ListJournalEntries(ctx context.Context, req api.ListJournalEntr
 	if err != nil {
 		return nil, err
 	}
-	return api.ListJournalEntries200JSONResponse{Items: items, NextCursor: next}, nil
+	return api.ListJournalEntries200JSONResponse{Body: api.JournalEntryPage{Items: items, NextCursor: next}}, nil
 }
 
 // GetJournalEntry returns one of the signed-in patient's entries.
@@ -128,7 +128,7 @@ func (s *Server) ListSharedJournalEntries(ctx context.Context, req api.ListShare
 	if err != nil {
 		return nil, err
 	}
-	return api.ListSharedJournalEntries200JSONResponse{Items: items, NextCursor: next}, nil
+	return api.ListSharedJournalEntries200JSONResponse{Body: api.JournalEntryPage{Items: items, NextCursor: next}}, nil
 }
 
 // GetSharedJournalEntry returns an entry while the patient shares it with

@@ -39,7 +39,7 @@ func (s *Server) ListJournalPrompts(_ context.Context, req api.ListJournalPrompt
 		}
 		items = append(items, api.JournalPrompt{Key: p.key, Text: p.text, Phase: api.JournalPhase(p.phase)})
 	}
-	return api.ListJournalPrompts200JSONResponse{Items: items, NextCursor: nextCursor(nil)}, nil
+	return api.ListJournalPrompts200JSONResponse{Body: api.JournalPromptList{Items: items, NextCursor: nextCursor(nil)}}, nil
 }
 
 // checkPromptKey accepts the keys of the catalog only.

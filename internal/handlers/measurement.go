@@ -25,7 +25,7 @@ func (s *Server) ListAssessmentInstruments(ctx context.Context, _ api.ListAssess
 	for i, in := range measurement.Instruments {
 		items[i] = toInstrumentDefinition(in)
 	}
-	return api.ListAssessmentInstruments200JSONResponse{Items: items}, nil
+	return api.ListAssessmentInstruments200JSONResponse{Body: api.InstrumentCatalog{Items: items}}, nil
 }
 
 // CreateAssessment scores a patient's answers and stores them, with a safety
@@ -102,12 +102,12 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 			}
 			out.Safety = s.safetyNotice(careTeam)
 		}
-		return api.CreateAssessment200JSONResponse(out), nil
+		return api.CreateAssessment200JSONResponse{Body: out}, nil
 	}
 	if alert != nil {
 		out.Safety = s.safetyNotice(careTeam)
 	}
-	return api.CreateAssessment201JSONResponse(out), nil
+	return api.CreateAssessment201JSONResponse{Body: out}, nil
 }
 
 // safetyNotice is what a patient whose answers raised a safety alert sees
@@ -142,7 +142,7 @@ func (s *Server) ListMyAssessments(ctx context.Context, req api.ListMyAssessment
 	if err != nil {
 		return nil, err
 	}
-	return api.ListMyAssessments200JSONResponse(page), nil
+	return api.ListMyAssessments200JSONResponse{Body: page}, nil
 }
 
 // ListPatientAssessments lists a patient's assessments for those who may
@@ -155,7 +155,7 @@ func (s *Server) ListPatientAssessments(ctx context.Context, req api.ListPatient
 	if err != nil {
 		return nil, err
 	}
-	return api.ListPatientAssessments200JSONResponse(page), nil
+	return api.ListPatientAssessments200JSONResponse{Body: page}, nil
 }
 
 // assessmentPage is one page of a patient's assessments; both list
@@ -206,7 +206,7 @@ func (s *Server) ListAlerts(ctx context.Context, req api.ListAlertsRequestObject
 		items[i] = toSafetyAlert(a)
 		noteAccess(ctx, a.PatientID)
 	}
-	return api.ListAlerts200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+	return api.ListAlerts200JSONResponse{Body: api.SafetyAlertPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
 
 // AcknowledgeAlert records that the caller has followed up an alert.
@@ -224,7 +224,7 @@ func (s *Server) AcknowledgeAlert(ctx context.Context, req api.AcknowledgeAlertR
 		return nil, err
 	}
 	noteAccess(ctx, a.PatientID)
-	return api.AcknowledgeAlert200JSONResponse(toSafetyAlert(a)), nil
+	return api.AcknowledgeAlert200JSONResponse{Body: toSafetyAlert(a)}, nil
 }
 
 // alertScope is what the caller may see of the alerts: a clinician, only
@@ -258,9 +258,9 @@ func (s *Server) CreateMoodCheckIn(ctx context.Context, req api.CreateMoodCheckI
 		return nil, err
 	}
 	if existed {
-		return api.CreateMoodCheckIn200JSONResponse(toMoodCheckIn(m)), nil
+		return api.CreateMoodCheckIn200JSONResponse{Body: toMoodCheckIn(m)}, nil
 	}
-	return api.CreateMoodCheckIn201JSONResponse(toMoodCheckIn(m)), nil
+	return api.CreateMoodCheckIn201JSONResponse{Body: toMoodCheckIn(m)}, nil
 }
 
 // ListMyMoodCheckIns lists the signed-in patient's check-ins.
@@ -273,7 +273,7 @@ func (s *Server) ListMyMoodCheckIns(ctx context.Context, req api.ListMyMoodCheck
 	if err != nil {
 		return nil, err
 	}
-	return api.ListMyMoodCheckIns200JSONResponse(page), nil
+	return api.ListMyMoodCheckIns200JSONResponse{Body: page}, nil
 }
 
 // ListPatientMoodCheckIns lists a patient's check-ins for those who may
@@ -286,7 +286,7 @@ func (s *Server) ListPatientMoodCheckIns(ctx context.Context, req api.ListPatien
 	if err != nil {
 		return nil, err
 	}
-	return api.ListPatientMoodCheckIns200JSONResponse(page), nil
+	return api.ListPatientMoodCheckIns200JSONResponse{Body: page}, nil
 }
 
 func (s *Server) moodPage(ctx context.Context, patientID uuid.UUID, p api.ListMyMoodCheckInsParams) (api.MoodCheckInPage, error) {

@@ -31,7 +31,7 @@ func (s *Server) ListPatients(ctx context.Context, req api.ListPatientsRequestOb
 		items[i] = toPatient(u)
 		noteAccess(ctx, u.ID)
 	}
-	return api.ListPatients200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+	return api.ListPatients200JSONResponse{Body: api.PatientPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
 
 // GetPatient returns a patient's profile.
@@ -100,7 +100,7 @@ func (s *Server) ListCareTeam(ctx context.Context, req api.ListCareTeamRequestOb
 	for i, e := range entries {
 		items[i] = toCareTeamMember(e)
 	}
-	return api.ListCareTeam200JSONResponse{Items: items, NextCursor: nextCursor(next)}, nil
+	return api.ListCareTeam200JSONResponse{Body: api.CareTeamPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
 
 // AssignClinician puts a clinician on a patient's care team (admins, by x-roles).
@@ -114,7 +114,7 @@ func (s *Server) AssignClinician(ctx context.Context, req api.AssignClinicianReq
 		return nil, err
 	}
 	noteAccess(ctx, req.PatientID)
-	return api.AssignClinician200JSONResponse(toCareTeamMember(e)), nil
+	return api.AssignClinician200JSONResponse{Body: toCareTeamMember(e)}, nil
 }
 
 // UnassignClinician takes a clinician off a care team (admins, by x-roles).

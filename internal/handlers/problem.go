@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -111,19 +112,39 @@ func toProblem(err error) (int, api.Problem) {
 	}
 	p := api.Problem{Type: problemTypePrefix + kind.slug, Title: kind.title, Status: kind.status}
 	if ae.Code != apperr.Internal && ae.Message != "" {
-		p.Detail = ptr(ae.Message)
+		p.Detail = ptr(clip(ae.Message, maxProblemDetail))
 	}
 	if ae.CurrentVersion > 0 {
 		p.CurrentVersion = &ae.CurrentVersion
 	}
 	if len(ae.Fields) > 0 {
-		fields := make([]api.FieldError, len(ae.Fields))
-		for i, f := range ae.Fields {
-			fields[i] = api.FieldError{Field: f.Field, Reason: f.Reason}
+		fields := make([]api.FieldError, min(len(ae.Fields), maxFieldErrors))
+		for i := range fields {
+			f := ae.Fields[i]
+			fields[i] = api.FieldError{Field: clip(f.Field, maxFieldName), Reason: clip(f.Reason, maxFieldReason)}
 		}
 		p.Errors = &fields
 	}
 	return kind.status, p
+}
+
+// The bounds of a problem document's parts, as the spec declares them. Field
+// names can come from the request (an unknown property is named), so a body
+// of many long unknown fields must not come back as a larger answer.
+const (
+	maxProblemDetail = 1000
+	maxFieldErrors   = 100
+	maxFieldName     = 300
+	maxFieldReason   = 500
+)
+
+// clip cuts s to at most n characters, ending it with an ellipsis when it
+// was longer.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }
 
 // echoMessage is a client-safe message for an error Echo raised.

@@ -48,7 +48,7 @@ func (s *Server) GetPatientProgress(ctx context.Context, req api.GetPatientProgr
 		JournalingDaysLast14: figures.JournalingDays,
 		Goals:                api.GoalCounts{Active: figures.GoalsActive, Achieved: figures.GoalsAchieved},
 	}
-	return api.GetPatientProgress200JSONResponse(out), nil
+	return api.GetPatientProgress200JSONResponse{Body: out}, nil
 }
 
 // dayStarts are the midnights that begin the last store.JournalDays days in

@@ -54,7 +54,7 @@ func (s *Server) SyncChanges(ctx context.Context, req api.SyncChangesRequestObje
 	if err != nil {
 		return nil, err
 	}
-	return api.SyncChanges200JSONResponse(out), nil
+	return api.SyncChanges200JSONResponse{Body: out}, nil
 }
 
 // syncItems converts a page's changes for the patient: tombstones for

@@ -178,11 +178,15 @@ func (s *Store) IsJournalEntryOf(ctx context.Context, patientID, entryID uuid.UU
 	return n > 0, translate(err, "")
 }
 
+// MaxSessionJournalEntries bounds the entry ids a session lists: the oldest
+// are kept, so a session's answer cannot grow without end.
+const MaxSessionJournalEntries = 1000
+
 // JournalEntryIDsBySession returns, for each of the patient's sessions
-// given, the ids of the journal entries that refer to it, oldest first; with
-// sharedOnly, only the entries shared with the care team. Sessions no entry
-// refers to are absent from the map. It runs one query however many
-// sessions are asked about.
+// given, the ids of the journal entries that refer to it, oldest first and
+// at most MaxSessionJournalEntries; with sharedOnly, only the entries shared
+// with the care team. Sessions no entry refers to are absent from the map.
+// It runs one query however many sessions are asked about.
 func (s *Store) JournalEntryIDsBySession(ctx context.Context, patientID uuid.UUID, sessionIDs []uuid.UUID, sharedOnly bool) (map[uuid.UUID][]uuid.UUID, error) {
 	out := make(map[uuid.UUID][]uuid.UUID)
 	if len(sessionIDs) == 0 {
@@ -201,7 +205,9 @@ func (s *Store) JournalEntryIDsBySession(ctx context.Context, patientID uuid.UUI
 		return nil, translate(err, "")
 	}
 	for _, r := range rows {
-		out[r.SessionID] = append(out[r.SessionID], r.ID)
+		if len(out[r.SessionID]) < MaxSessionJournalEntries {
+			out[r.SessionID] = append(out[r.SessionID], r.ID)
+		}
 	}
 	return out, nil
 }
