@@ -70,8 +70,10 @@ func New(deps Deps) (*echo.Echo, error) {
 		middleware.BodyLimit(BodyLimit),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
 		middleware.ContextTimeout(deps.RequestTimeout),
+		// Before the contract check, so that requests it refuses (a bad
+		// token, a wrong role, an invalid body) count against the caller too.
+		newRateLimiter(deps.RateLimitPerMinute, time.Minute, deps.Signer).handle,
 		contract.handle,
-		newRateLimiter(deps.RateLimitPerMinute, time.Minute).handle,
 		conditional,
 		// The audit trail wraps idempotency so that replays are audited too.
 		auditTrail(deps.Store),

@@ -180,4 +180,15 @@ func TestRateLimit(t *testing.T) {
 	// Each caller has their own allowance; health checks are not counted.
 	env.Get("/v1/me", q.Token).Expect(t, http.StatusOK)
 	env.Get("/healthz", "").Expect(t, http.StatusOK)
+
+	// Refused requests count too: a client hammering with a bad token is
+	// limited by its address, and told so in the headers of every refusal.
+	for i := range 3 {
+		r := env.Get("/v1/me", "not-a-token").Expect(t, http.StatusUnauthorized)
+		if !strings.HasPrefix(r.Header.Get("RateLimit"), fmt.Sprintf(`"default";r=%d;`, 2-i)) {
+			t.Fatalf("refusal %d: RateLimit %q", i+1, r.Header.Get("RateLimit"))
+		}
+	}
+	env.Get("/v1/me", "not-a-token").Expect(t, http.StatusTooManyRequests)
+	env.Post("/v1/auth/login", "", map[string]any{"email": "x@example.com", "password": "whatever-it-is"}).Expect(t, http.StatusTooManyRequests)
 }
