@@ -269,6 +269,19 @@ async function journey(baseUrl: string): Promise<void> {
     assert.equal(again.upserts + again.deletes, 0, "nothing changed, nothing should come");
   });
 
+  await step("a shared phone: the previous user's sync token answers 410 and the copy is rebuilt", async () => {
+    const previous = new MobileClient({ baseUrl });
+    await previous.register({ email: `patient-${randomUUID()}@example.com`, password, display_name: "Previous User" });
+    await previous.createActivity({ kind: "exercise", occurred_at: new Date(Date.now() - 60_000).toISOString() });
+    const phone = new OfflineCopy();
+    await previous.sync(phone);
+    assert.equal(phone.records.activity.size, 1);
+
+    const report = await client.sync(phone);
+    assert.equal(report.restarted, true, "another account's token must answer 410");
+    assert.deepEqual(phone.records, copy.records, "none of the previous user's records may stay");
+  });
+
   await step("log out: the refresh token stops working", async () => {
     const tokens = client.tokens.load();
     assert.ok(tokens);
