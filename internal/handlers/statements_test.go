@@ -29,7 +29,7 @@ const (
 	// fullPage is the limit that fills a page at either size, with more
 	// behind it, to measure the cursor's path too.
 	fullPage = 1
-	// roomyPage is the limit no list reaches at either size.
+	// roomyPage is the largest limit, which only the audit trail fills.
 	roomyPage = 200
 )
 
