@@ -54,6 +54,8 @@ type Env struct {
 	Server *httptest.Server
 	doc    *openapi3.T
 	router routers.Router
+	// statements counts what the service sends to its database.
+	statements *Statements
 }
 
 // New starts the service for one test on a fresh database and stops it when
@@ -74,13 +76,18 @@ func NewWith(t testing.TB, configure func(*config.Config)) *Env {
 	if err != nil {
 		t.Fatalf("boot service: %v", err)
 	}
+	statements, err := countStatements(a.DB)
+	if err != nil {
+		a.Close()
+		t.Fatalf("count statements: %v", err)
+	}
 	srv := httptest.NewServer(a.Echo)
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()
 	})
 	doc, router := spec(t)
-	return &Env{T: t, App: a, Server: srv, doc: doc, router: router}
+	return &Env{T: t, App: a, Server: srv, doc: doc, router: router, statements: statements}
 }
 
 // Config returns the configuration of a test service: a fresh database, the

@@ -109,21 +109,30 @@ func (m *contractMiddleware) handle(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			c.Set(bodyKey, body)
 		}
-		in := &openapi3filter.RequestValidationInput{
-			Request:    req,
-			PathParams: params,
-			Route:      route,
-			Options: &openapi3filter.Options{
-				MultiError:         true,
-				KeepValidatedValue: true,
-				AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
-			},
-		}
-		if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
-			return validationError(err)
+		if err := validateRequest(req, route, params); err != nil {
+			return err
 		}
 		return next(c)
 	}
+}
+
+// validateRequest checks the request's parameters and body against the
+// operation's schemas (security and roles are the middleware's own checks).
+func validateRequest(req *http.Request, route *routers.Route, params map[string]string) error {
+	in := &openapi3filter.RequestValidationInput{
+		Request:    req,
+		PathParams: params,
+		Route:      route,
+		Options: &openapi3filter.Options{
+			MultiError:         true,
+			KeepValidatedValue: true,
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+	}
+	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+		return validationError(err)
+	}
+	return nil
 }
 
 func requiresAuth(route *routers.Route) bool {

@@ -5,12 +5,10 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
@@ -257,24 +255,6 @@ func TestProgressAccess(t *testing.T) {
 	}
 }
 
-// countQueries counts the statements the service sends to its database.
-func countQueries(t *testing.T, db *gorm.DB) *atomic.Int64 {
-	t.Helper()
-	var n atomic.Int64
-	count := func(*gorm.DB) { n.Add(1) }
-	cb := db.Callback()
-	for name, err := range map[string]error{
-		"query": cb.Query().After("gorm:query").Register("test:count_query", count),
-		"row":   cb.Row().After("gorm:row").Register("test:count_row", count),
-		"raw":   cb.Raw().After("gorm:raw").Register("test:count_raw", count),
-	} {
-		if err != nil {
-			t.Fatalf("register %s counter: %v", name, err)
-		}
-	}
-	return &n
-}
-
 // TestProgressQueriesStayConstant answers a progress summary for a patient
 // with a little data and again with a lot, and requires the same number of
 // database statements (one of them the account check every authenticated
@@ -287,12 +267,9 @@ func TestProgressQueriesStayConstant(t *testing.T) {
 	checkIn(t, env, c.patient, map[string]any{"mood": 5})
 	seedSessions(t, env, c.patient.ID, c.clinician.ID, models.PlanStatusActive, models.SessionStatusCompleted)
 
-	n := countQueries(t, env.App.DB)
 	measure := func(who apitest.User) int64 {
 		t.Helper()
-		before := n.Load()
-		progress(t, env, who, c.patient.ID)
-		return n.Load() - before
+		return env.Statements().Of(func() { progress(t, env, who, c.patient.ID) }).Queries
 	}
 	small := map[string]int64{"patient": measure(c.patient), "clinician": measure(c.clinician), "admin": measure(c.admin)}
 

@@ -9,12 +9,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
@@ -501,22 +499,10 @@ func TestSyncAccess(t *testing.T) {
 func TestSyncPageQueries(t *testing.T) {
 	env := apitest.New(t)
 	c := newClinic(t, env)
-	var queries atomic.Int64
-	count := func(*gorm.DB) { queries.Add(1) }
-	cb := env.App.DB.Callback()
-	if err := cb.Query().After("gorm:query").Register("test:count_query", count); err != nil {
-		t.Fatal(err)
-	}
-	if err := cb.Row().After("gorm:row").Register("test:count_row", count); err != nil {
-		t.Fatal(err)
-	}
-	if err := cb.Raw().After("gorm:raw").Register("test:count_raw", count); err != nil {
-		t.Fatal(err)
-	}
 	queriesOf := func(since string) (int64, syncPage) {
-		queries.Store(0)
-		p := getSyncPage(t, env, c.patient.Token, since, 200)
-		return queries.Load(), p
+		var p syncPage
+		n := env.Statements().Of(func() { p = getSyncPage(t, env, c.patient.Token, since, 200) })
+		return n.Queries, p
 	}
 
 	syncedRecords(t, env, c)

@@ -1,0 +1,4 @@
+package handlers
+
+// ExportPageSize lets the external tests count the pages an export reads.
+const ExportPageSize = exportPageSize
