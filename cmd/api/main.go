@@ -4,23 +4,27 @@
 //	api serve      the same
 //	api migrate    apply database migrations and exit
 //	api healthcheck  exit 0 when the local server is ready (for containers without curl)
+//	api seed-demo  fill an empty database with a demo clinic and print its logins
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"text/tabwriter"
 	"time"
 	_ "time/tzdata" // IANA zones for patients' timezones, even on images without them
 
 	"github.com/ketacare/api/internal/app"
 	"github.com/ketacare/api/internal/config"
+	"github.com/ketacare/api/internal/demo"
 )
 
 func main() {
@@ -67,9 +71,38 @@ func run(ctx context.Context, args, environ []string) error {
 		return a.Serve(ctx, ln)
 	case "healthcheck":
 		return healthcheck(ctx, cfg.HTTPAddr)
+	case "seed-demo":
+		return seedDemo(ctx, cfg, os.Stdout)
 	default:
-		return errors.New("usage: api [serve | migrate | healthcheck]")
+		return errors.New("usage: api [serve | migrate | healthcheck | seed-demo]")
 	}
+}
+
+// seedDemo fills an empty database with the demo clinic and prints its
+// logins. Its log goes to stderr, warnings only, so that stdout is the
+// logins alone.
+func seedDemo(ctx context.Context, cfg config.Config, out io.Writer) error {
+	if err := demo.CheckConfig(cfg); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: max(cfg.SlogLevel(), slog.LevelWarn)}))
+	a, err := app.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	logins, err := demo.Seed(ctx, a)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "The demo clinic is ready. Sign in with POST /v1/auth/login as:")
+	fmt.Fprintln(out)
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "ROLE\tEMAIL\tPASSWORD\tWHO")
+	for _, l := range logins {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s: %s\n", l.Role, l.Email, l.Password, l.Name, l.About)
+	}
+	return w.Flush()
 }
 
 // healthcheck asks the server listening on addr whether it is ready.

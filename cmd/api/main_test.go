@@ -61,24 +61,56 @@ type server struct {
 // test's database) and waits until it is ready.
 func startBinary(t *testing.T) *server {
 	t.Helper()
+	return buildBinary(t).start(t)
+}
+
+// binary is the built command with the environment of one fresh database.
+type binary struct {
+	path    string
+	env     []string
+	dbURL   string // empty on SQLite
+	dataDir string
+}
+
+// buildBinary builds the binary and gives it a fresh database: SQLite in a
+// temporary folder, or a PostgreSQL schema when TEST_DATABASE_URL is set.
+func buildBinary(t *testing.T) *binary {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "api")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	b := &binary{path: filepath.Join(dir, "api"), dataDir: filepath.Join(dir, "data")}
+	if out, err := exec.Command("go", "build", "-o", b.path, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	s := &server{dataDir: filepath.Join(dir, "data"), logs: &bytes.Buffer{}, exited: make(chan error, 1)}
-	addr := freeAddr(t)
-	env := append(os.Environ(), "HTTP_ADDR="+addr, "DATA_DIR="+s.dataDir,
+	b.env = append(os.Environ(), "DATA_DIR="+b.dataDir,
 		"ADMIN_EMAIL=admin@clinic.example", "ADMIN_PASSWORD=change-me-admin-passphrase", "JWT_SECRET=", "DATABASE_URL=")
 	if url := apitest.FreshPostgres(t); url != "" {
-		s.dbURL = url
-		env = append(env, "DATABASE_URL="+url)
+		b.dbURL = url
+		b.env = append(b.env, "DATABASE_URL="+url)
 	}
-	s.cmd = exec.Command(bin)
-	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = env, s.logs, s.logs
+	return b
+}
+
+// run runs the binary to the end with the arguments and extra environment.
+func (b *binary) run(t *testing.T, extraEnv []string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := exec.Command(b.path, args...)
+	var out, errOut bytes.Buffer
+	cmd.Env, cmd.Stdout, cmd.Stderr = append(append([]string{}, b.env...), extraEnv...), &out, &errOut
+	err = cmd.Run()
+	return out.String(), errOut.String(), err
+}
+
+// start serves the API from the binary on a free port and waits until it
+// is ready.
+func (b *binary) start(t *testing.T) *server {
+	t.Helper()
+	s := &server{dbURL: b.dbURL, dataDir: b.dataDir, logs: &bytes.Buffer{}, exited: make(chan error, 1)}
+	addr := freeAddr(t)
+	s.cmd = exec.Command(b.path)
+	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = append(append([]string{}, b.env...), "HTTP_ADDR="+addr), s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/handlers"
+	"github.com/ketacare/api/internal/metrics"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -33,7 +34,9 @@ type App struct {
 	Store  *store.Store
 	Signer *auth.Signer
 	Echo   *echo.Echo
-	server *http.Server
+	// Metrics are this instance's Prometheus metrics, served at /metrics.
+	Metrics *metrics.Metrics
+	server  *http.Server
 }
 
 // Open connects to the database and applies migrations; with migrateOnly
@@ -64,8 +67,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		closeDB(db)
+		return nil, err
+	}
 	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db),
-		Signer: auth.NewSigner(cfg.JWTSecret, cfg.JWTPreviousSecrets...)}
+		Signer:  auth.NewSigner(cfg.JWTSecret, cfg.JWTPreviousSecrets...),
+		Metrics: metrics.New(sqlDB)}
 	hasher := auth.NewHasher(cfg.HashConcurrency)
 	proxies, _ := cfg.TrustedProxyNets() // checked by config.Load
 	created, err := handlers.EnsureAdmin(ctx, a.Store, hasher, cfg.AdminEmail, cfg.AdminPassword)
@@ -76,10 +85,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if created {
 		log.Info("created the first admin account from ADMIN_EMAIL")
 	}
+	if cfg.MetricsToken == "" && cfg.Env == config.Production {
+		log.Warn("METRICS_TOKEN is not set: /metrics refuses every scrape; set it to monitor this instance")
+	}
 	a.Echo, err = handlers.New(handlers.Deps{
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Log: log, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
 		Idempotency: store.NewIdempotency(a.Store, dataKeys), RateLimitPerMinute: cfg.RateLimitPerMinute,
+		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken, MetricsOpen: cfg.Env != config.Production,
 		// Integration dependencies: add below.
 		Integration: store.NewIntegration(a.Store, dataKeys),
 

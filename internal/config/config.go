@@ -47,6 +47,8 @@ type Config struct {
 	HashConcurrency    int           `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"4"`
 	TrustedProxies     []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 	RateLimitPerMinute int           `env:"RATE_LIMIT_PER_MINUTE" envDefault:"600"`
+	// MetricsToken, when set, must come as a bearer token with GET /metrics.
+	MetricsToken string `env:"METRICS_TOKEN"`
 
 	// Integration settings: add below.
 	DataEncryptionKey          string   `env:"DATA_ENCRYPTION_KEY"`
@@ -110,6 +112,9 @@ func (c *Config) validate() error {
 		if len(s) < MinSecretBytes {
 			return bad("JWT_PREVIOUS_SECRETS", "each secret must be at least %d characters", MinSecretBytes)
 		}
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		return bad("METRICS_TOKEN", "must be at least 16 characters")
 	}
 	if c.Env == Production {
 		if c.JWTSecret == "" {

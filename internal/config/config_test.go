@@ -42,6 +42,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{[]string{"SHUTDOWN_TIMEOUT=soon"}, "SHUTDOWN_TIMEOUT"},
 		{[]string{"PASSWORD_HASH_CONCURRENCY=0"}, "PASSWORD_HASH_CONCURRENCY"},
 		{[]string{"LOG_LEVEL=loud"}, "LOG_LEVEL"},
+		{[]string{"METRICS_TOKEN=short"}, "METRICS_TOKEN"},
 		{[]string{"APP_ENV=production", "DATABASE_URL=postgres://db/x"}, "JWT_SECRET"},
 		{[]string{"APP_ENV=production", "JWT_SECRET=" + secret}, "DATABASE_URL"},
 	}

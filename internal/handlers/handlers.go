@@ -15,6 +15,7 @@ import (
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/config"
+	"github.com/ketacare/api/internal/metrics"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -36,6 +37,12 @@ type Deps struct {
 	Idempotency *store.Idempotency
 	// RateLimitPerMinute is how many /v1 requests a caller may make a minute.
 	RateLimitPerMinute int
+	// Metrics count requests and safety alerts; MetricsToken, when set,
+	// guards GET /metrics, which is otherwise open when MetricsOpen
+	// (development) and closed when not (production).
+	Metrics      *metrics.Metrics
+	MetricsToken string
+	MetricsOpen  bool
 
 	// Integration dependencies: add below.
 

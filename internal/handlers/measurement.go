@@ -105,6 +105,8 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 		return api.CreateAssessment200JSONResponse{Body: out}, nil
 	}
 	if alert != nil {
+		// Stored and committed: counted once, never for a replay.
+		s.Metrics.AlertCreated(alert.Reason)
 		out.Safety = s.safetyNotice(careTeam)
 	}
 	return api.CreateAssessment201JSONResponse{Body: out}, nil

@@ -63,8 +63,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		status, p := toProblem(err)
 		if status == http.StatusInternalServerError {
-			log.ErrorContext(c.Request().Context(), "internal error", "error", err.Error(),
-				"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+			log.ErrorContext(c.Request().Context(), "internal error", "error", err.Error())
 		}
 		if rid := c.Response().Header().Get(echo.HeaderXRequestID); rid != "" {
 			p.RequestID = &rid

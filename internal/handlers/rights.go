@@ -74,8 +74,7 @@ func (d exportDownload) VisitExportMyDataResponse(w http.ResponseWriter) error {
 		return d.s.writeExport(ctx, &exportWriter{w: w}, d.id, u, at)
 	})
 	if err != nil && started {
-		d.s.Log.ErrorContext(d.ctx, "export failed after it began: connection cut", "error", err.Error(),
-			"request_id", requestIDOf(d.ctx))
+		d.s.Log.ErrorContext(d.ctx, "export failed after it began: connection cut", "error", err.Error())
 		panic(http.ErrAbortHandler)
 	}
 	return err

@@ -30,6 +30,8 @@ func New(deps Deps) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spec router: %w", err)
 	}
+	// Every line logged with a request's context names the request.
+	deps.Log = slog.New(requestLog{deps.Log.Handler()})
 	s := &Server{Deps: deps, doc: doc}
 	contract := &contractMiddleware{router: router, signer: deps.Signer, accounts: deps.Store}
 
@@ -47,10 +49,12 @@ func New(deps Deps) (*echo.Echo, error) {
 	e.Use(
 		requestID,
 		withClientAddress,
+		// Outside the recovery and the error answers, so that it counts the
+		// status the client got.
+		deps.Metrics.Middleware(e),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{
 			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-				deps.Log.ErrorContext(c.Request().Context(), "panic", "error", err.Error(), "stack", string(stack),
-					"request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+				deps.Log.ErrorContext(c.Request().Context(), "panic", "error", err.Error(), "stack", string(stack))
 				return err
 			},
 		}),
@@ -80,6 +84,8 @@ func New(deps Deps) (*echo.Echo, error) {
 		idempotency(deps.Idempotency, deps.Store, deps.Log.WarnContext),
 	)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
+	// Declared in the spec, served by the Prometheus library's handler.
+	e.GET("/metrics", deps.Metrics.Handler(deps.MetricsToken, deps.MetricsOpen))
 	return e, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -83,7 +84,27 @@ func sqliteDSN(path string) string {
 }
 
 // Now is the current time as the store records it: UTC, to the microsecond.
-func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+func Now() time.Time {
+	return time.Now().Add(time.Duration(clockShift.Load())).UTC().Truncate(time.Microsecond)
+}
+
+// clockShift is how far Now is set back from the real time, in nanoseconds:
+// always zero in a server. Only `api seed-demo` sets it, to replay a demo
+// clinic's past weeks through the real code so that every record, audit
+// event and change-log entry carries the day it "happened" on.
+var clockShift atomic.Int64
+
+// SetClock makes Now read at from this moment on (it keeps running from
+// there); the zero time restores the real clock. It changes the whole
+// process's clock: only a process that serves nobody else, such as the demo
+// seeder, may call it.
+func SetClock(at time.Time) {
+	if at.IsZero() {
+		clockShift.Store(0)
+		return
+	}
+	clockShift.Store(int64(time.Until(at)))
+}
 
 // Dialect names the database behind db.
 func Dialect(db *gorm.DB) string {

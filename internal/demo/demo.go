@@ -1,0 +1,211 @@
+// Package demo fills an empty database with a demo clinic: an admin, two
+// clinicians and three patients at different points of their course.
+//
+// Everything is written through the real HTTP handlers, in process, with
+// tokens from the real signer: journal bodies are sealed, PHQ-9 and GAD-7
+// scored, sessions scheduled, safety alerts raised, the sync change log and
+// the audit trail written exactly as when the apps call the API. To give the
+// clinic a past, the seeder sets the store's clock back to each moment of
+// the story before acting it out (store.SetClock), so a course that began
+// six weeks ago looks, to every query, as if it did.
+package demo
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/ketacare/api/internal/app"
+	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/config"
+	"github.com/ketacare/api/internal/handlers"
+	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/store"
+)
+
+// Login is an account the seeder made, with the password to sign in with.
+type Login struct {
+	Role     string
+	Name     string
+	Email    string
+	Password string
+	// About says who the account is in the story.
+	About string
+}
+
+// ErrProduction and ErrNotEmpty are the seeder's refusals.
+var (
+	ErrProduction = errors.New("seed-demo refuses to run with APP_ENV=production: demo accounts and made-up health records do not belong in a real clinic's database")
+	ErrNotEmpty   = errors.New("seed-demo refuses to run: the database already holds accounts other than the ADMIN_EMAIL admin, so it may be a real clinic's, and demo records must never mix into one; point DATABASE_URL (or DATA_DIR) at a new, empty database")
+)
+
+// CheckConfig refuses configurations the seeder must never run with,
+// before anything is opened.
+func CheckConfig(cfg config.Config) error {
+	if cfg.Env == config.Production {
+		return ErrProduction
+	}
+	return nil
+}
+
+// Seed writes the demo clinic into a's database, which must hold no account
+// but the ADMIN_EMAIL admin, and returns every login it made. The admin is
+// the ADMIN_EMAIL one when it is set (its password is then the operator's
+// own, and not repeated), else a demo admin.
+//
+// Seed moves the process's store clock: the process must serve nobody else
+// while it runs. The clock is the real one again when it returns.
+func Seed(ctx context.Context, a *app.App) ([]Login, error) {
+	if err := CheckConfig(a.Config); err != nil {
+		return nil, err
+	}
+	if err := checkEmpty(ctx, a); err != nil {
+		return nil, err
+	}
+	defer store.SetClock(time.Time{})
+
+	var logins []Login
+	adminEmail, adminPassword := a.Config.AdminEmail, a.Config.AdminPassword
+	about := "the clinic's admin (ADMIN_EMAIL)"
+	shown := "(the ADMIN_PASSWORD you set)"
+	if adminEmail == "" {
+		adminEmail, adminPassword = "admin@demo-clinic.example", newPassword()
+		about, shown = "the clinic's admin (demo)", adminPassword
+		if _, err := handlers.EnsureAdmin(ctx, a.Store, auth.NewHasher(a.Config.HashConcurrency), adminEmail, adminPassword); err != nil {
+			return nil, fmt.Errorf("create the demo admin: %w", err)
+		}
+	}
+	admin, err := a.Store.UserByEmail(ctx, store.NormalizeEmail(adminEmail))
+	if err != nil {
+		return nil, fmt.Errorf("the admin %s: %w", adminEmail, err)
+	}
+	logins = append(logins, Login{Role: models.RoleAdmin, Name: admin.DisplayName, Email: adminEmail, Password: shown, About: about})
+
+	s := &seeder{ctx: ctx, app: a, api: a.Echo}
+	s.admin, err = s.as(admin.ID, models.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	more, err := s.clinic()
+	if err != nil {
+		return nil, err
+	}
+	return append(logins, more...), nil
+}
+
+// checkEmpty refuses a database holding any account but the ADMIN_EMAIL
+// admin.
+func checkEmpty(ctx context.Context, a *app.App) error {
+	var others int64
+	q := a.DB.WithContext(ctx).Model(&models.User{})
+	if a.Config.AdminEmail != "" {
+		q = q.Where("email IS NULL OR email <> ?", store.NormalizeEmail(a.Config.AdminEmail))
+	}
+	if err := q.Count(&others).Error; err != nil {
+		return fmt.Errorf("count the accounts: %w", err)
+	}
+	if others > 0 {
+		return fmt.Errorf("%w (it holds %d)", ErrNotEmpty, others)
+	}
+	return nil
+}
+
+// newPassword is a random demo password: 75 bits, in three groups easy to
+// read back from a terminal.
+func newPassword() string {
+	raw := make([]byte, 10)
+	_, _ = rand.Read(raw) // never fails (crypto/rand)
+	s := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw))
+	return "demo-" + s[:5] + "-" + s[5:10] + "-" + s[10:15]
+}
+
+// seeder acts the story out against the API.
+type seeder struct {
+	ctx   context.Context
+	app   *app.App
+	api   http.Handler
+	admin caller
+}
+
+// caller is one user calling the API with a token from the real signer.
+type caller struct {
+	s     *seeder
+	id    uuid.UUID
+	token string
+}
+
+// as returns a caller for the user. Tokens are signed with the real clock,
+// which the store's clock shift does not touch, so they are valid now.
+func (s *seeder) as(id uuid.UUID, role string) (caller, error) {
+	tok, err := s.app.Signer.Issue(id, role)
+	if err != nil {
+		return caller{}, err
+	}
+	return caller{s: s, id: id, token: tok}, nil
+}
+
+// call sends one request through the whole middleware chain and decodes the
+// answer into out (when not nil); an answer other than 2xx is an error that
+// carries the problem document. It returns the response's ETag.
+func (c caller) call(method, path, ifMatch string, body, out any) (string, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return "", err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req := httptest.NewRequestWithContext(c.s.ctx, method, path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	if ifMatch != "" {
+		req.Header.Set("If-Match", ifMatch)
+	}
+	rec := httptest.NewRecorder()
+	c.s.api.ServeHTTP(rec, req)
+	if rec.Code < 200 || rec.Code > 299 {
+		return "", fmt.Errorf("%s %s: %d %s", method, path, rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	if out != nil {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			return "", fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
+	return rec.Header().Get("ETag"), nil
+}
+
+// post creates a record and returns its id.
+func (c caller) post(path string, body any) (uuid.UUID, error) {
+	var out struct {
+		ID uuid.UUID `json:"id"`
+	}
+	_, err := c.call(http.MethodPost, path, "", body, &out)
+	return out.ID, err
+}
+
+// patch changes a record at the version it has now, as an app does after
+// reading it.
+func (c caller) patch(path string, body any) error {
+	etag, err := c.call(http.MethodGet, path, "", nil, nil)
+	if err != nil {
+		return err
+	}
+	_, err = c.call(http.MethodPatch, path, etag, body, nil)
+	return err
+}
