@@ -63,6 +63,7 @@ func statementCases() map[string]statementCase {
 		// Open to all.
 		"healthz":        {as: nobody, most: 0},
 		"readyz":         {as: nobody, most: 0},
+		"getMetrics":     {as: nobody, most: 0},
 		"getOpenAPISpec": {as: nobody, most: 0},
 		"getDocs":        {as: nobody, most: 0},
 		"getDocsAsset":   {as: nobody, most: 0},
