@@ -120,7 +120,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(ln) }()
-	go a.pruneSyncLog(ctx)
+	go a.housekeeping(ctx)
 	a.Log.Info("listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:

@@ -128,9 +128,10 @@ func (s *Idempotency) Release(ctx context.Context, userID uuid.UUID, key string)
 	return translate(err, "")
 }
 
-// PruneIdempotencyKeys deletes keys past their lifetime.
-func (s *Store) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
-	res := s.conn(ctx).Where("created_at < ?", Now().Add(-IdempotencyTTL)).Delete(&models.IdempotencyKey{})
+// PruneIdempotencyKeys deletes the keys made before before. Their sealed
+// responses hold patients' words, so they must not outlive the replay window.
+func (s *Store) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
+	res := s.conn(ctx).Where("created_at < ?", before).Delete(&models.IdempotencyKey{})
 	return res.RowsAffected, translate(res.Error, "")
 }
 
