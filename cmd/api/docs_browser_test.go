@@ -39,6 +39,7 @@ func TestDocsInBrowser(t *testing.T) {
 	}
 	started := time.Now()
 	srv := startBinary(t)
+	t.Logf("binary built and ready in %s", time.Since(started).Round(time.Millisecond))
 	host := strings.TrimPrefix(srv.base, "http://")
 	want := specOperations(t)
 
@@ -130,6 +131,7 @@ document.addEventListener("securitypolicyviolation", e =>
 	if resp.Status != 200 {
 		t.Fatalf("/docs: status %d", resp.Status)
 	}
+	t.Logf("Chromium started and /docs loaded at %s", time.Since(started).Round(time.Millisecond))
 
 	// Swagger UI fetches /openapi.yaml and renders; wait for every operation.
 	rendered := waitFor[int](t, ctx, fmt.Sprintf(`document.querySelectorAll("#reference .opblock").length >= %d`, len(want)),
@@ -147,6 +149,7 @@ document.addEventListener("securitypolicyviolation", e =>
 	if err != nil {
 		t.Fatalf("read the rendered operations: %v", err)
 	}
+	t.Logf("%d operations rendered at %s", rendered, time.Since(started).Round(time.Millisecond))
 	var got []string
 	for _, o := range ops {
 		got = append(got, o.Method+" "+o.Path+" | "+o.Summary)
@@ -196,6 +199,24 @@ document.addEventListener("securitypolicyviolation", e =>
 		}
 	}
 
+	// The body's Schema tab renders LoginRequest's model.
+	const loginSchema = `#operations-Auth-login .opblock-section-request-body`
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(loginSchema+` button[data-name="model"]`)),
+		chromedp.WaitVisible(chromedp.CSS(loginSchema+` .model-box`)),
+	); err != nil {
+		t.Fatalf("show the login body's schema: %v", err)
+	}
+	model, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(loginSchema+` .model-box`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"LoginRequest", "email", "password"} {
+		if !strings.Contains(model, s) {
+			t.Errorf("the login body's schema lacks %q:\n%s", s, model)
+		}
+	}
+
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
@@ -224,7 +245,7 @@ document.addEventListener("securitypolicyviolation", e =>
 	for _, p := range problems {
 		t.Error(p)
 	}
-	t.Logf("%d requests, all to %s; %d operations rendered in %s", requests, host, rendered, time.Since(started).Round(time.Millisecond))
+	t.Logf("%d requests, %d problems, %d operations; done at %s", requests, len(problems), rendered, time.Since(started).Round(time.Millisecond))
 }
 
 // specOperations lists docs/openapi.yaml's operations as Swagger UI shows
@@ -293,4 +314,3 @@ func screenshotPath(t *testing.T, srv *server) string {
 	}
 	return filepath.Join(dir, "ketacare-docs-"+db+".png")
 }
-
