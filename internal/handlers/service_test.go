@@ -97,6 +97,26 @@ func TestResponsesAreNotCached(t *testing.T) {
 	}
 }
 
+// TestContentSecurityPolicy pins the policies: the API's forbids everything;
+// the reference page's allows only what Swagger UI needs from this server,
+// with no inline script or style and no eval (TestDocsInBrowser in cmd/api
+// renders the page in Chromium under it).
+func TestContentSecurityPolicy(t *testing.T) {
+	env := apitest.New(t)
+	const (
+		api  = "default-src 'none'; frame-ancestors 'none'"
+		docs = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	)
+	for path, want := range map[string]string{
+		"/healthz": api, "/openapi.yaml": api, "/v1/me": api,
+		"/docs": docs, "/docs/assets/init.js": docs, "/docs/assets/swagger-ui.css": docs,
+	} {
+		if got := env.Get(path, "").Header.Get("Content-Security-Policy"); got != want {
+			t.Errorf("%s: Content-Security-Policy %q, want %q", path, got, want)
+		}
+	}
+}
+
 func TestCORS(t *testing.T) {
 	env := apitest.NewWith(t, func(c *config.Config) { c.CORSAllowedOrigins = []string{"https://app.clinic.example"} })
 	preflight := func(origin string) *apitest.Response {
