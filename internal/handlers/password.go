@@ -9,7 +9,8 @@ import (
 	"github.com/ketacare/api/internal/models"
 )
 
-// ChangePassword sets a new password after checking the current one.
+// ChangePassword sets a new password after checking the current one,
+// throttled like a sign-in.
 func (s *Server) ChangePassword(ctx context.Context, req api.ChangePasswordRequestObject) (api.ChangePasswordResponseObject, error) {
 	id, err := caller(ctx)
 	if err != nil {
@@ -19,12 +20,8 @@ func (s *Server) ChangePassword(ctx context.Context, req api.ChangePasswordReque
 	if err != nil {
 		return nil, err
 	}
-	ok, err := s.Hasher.Verify(ctx, req.Body.CurrentPassword, u.PasswordHash)
-	if err != nil {
+	if err := s.confirmPassword(ctx, u, req.Body.CurrentPassword, "current_password"); err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, apperr.Field("current_password", "is not your current password")
 	}
 	if err := s.setPassword(ctx, u, req.Body.NewPassword); err != nil {
 		return nil, err

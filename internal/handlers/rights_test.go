@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -535,21 +536,48 @@ func TestErasureKeepsTheSyncLogWhole(t *testing.T) {
 	}
 }
 
-// TestErasureIsThrottled: wrong passwords count against the same limit as
-// failed sign-ins, so a stolen access token cannot guess the password
-// faster than the sign-in form allows.
-func TestErasureIsThrottled(t *testing.T) {
-	env := apitest.New(t)
-	c := newClinic(t, env)
-	for range 5 {
-		env.Post("/v1/me/erase", c.patient.Token, map[string]any{"password": "a-wrong-guess"}).Expect(t, http.StatusBadRequest)
+// TestPasswordConfirmationIsThrottled: a wrong password entered to confirm
+// a grave action counts against the same limit as a failed sign-in, so a
+// stolen access token cannot guess the password faster than the sign-in
+// form allows.
+func TestPasswordConfirmationIsThrottled(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		body func(password string) map[string]any
+	}{
+		{"/v1/me/erase", func(pw string) map[string]any { return map[string]any{"password": pw} }},
+		{"/v1/me/password", func(pw string) map[string]any {
+			return map[string]any{"current_password": pw, "new_password": "a-brand-new-passphrase"}
+		}},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			env := apitest.New(t)
+			c := newClinic(t, env)
+			before := passwordHash(t, env, c.patient.ID)
+			for range 5 {
+				env.Post(tc.path, c.patient.Token, tc.body("a-wrong-guess")).Expect(t, http.StatusBadRequest)
+			}
+			r := env.Post(tc.path, c.patient.Token, tc.body(apitest.FixturePassword)).Expect(t, http.StatusTooManyRequests)
+			if r.Header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+			login(env, c.patient.Email, apitest.FixturePassword).Expect(t, http.StatusTooManyRequests)
+			// Nothing changed: the account is open and its password the same.
+			env.Get("/v1/me", c.patient.Token).Expect(t, http.StatusOK)
+			if passwordHash(t, env, c.patient.ID) != before {
+				t.Fatal("the password changed")
+			}
+		})
 	}
-	r := env.Post("/v1/me/erase", c.patient.Token, map[string]any{"password": apitest.FixturePassword}).Expect(t, http.StatusTooManyRequests)
-	if r.Header.Get("Retry-After") == "" {
-		t.Fatal("429 without Retry-After")
+}
+
+func passwordHash(t *testing.T, env *apitest.Env, id uuid.UUID) string {
+	t.Helper()
+	u, err := env.App.Store.UserByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
 	}
-	login(env, c.patient.Email, apitest.FixturePassword).Expect(t, http.StatusTooManyRequests)
-	env.Get("/v1/me", c.patient.Token).Expect(t, http.StatusOK)
+	return u.PasswordHash
 }
 
 // TestPatientRightsAccess: both operations are the patient's own; others
