@@ -112,21 +112,24 @@ func check(base string, r request) error {
 	return nil
 }
 
-// run warms up, then measures, base with reqs at threads x conns.
-func (l *loader) run(ctx context.Context, base string, reqs []request, threads, conns int) (result, error) {
+// run warms up, then measures, base with reqs at threads x conns, and the
+// CPU cpu's process and database spent per request meanwhile.
+func (l *loader) run(ctx context.Context, base string, reqs []request, threads, conns int, cpu *cpuMeter) (result, cpuCost, error) {
 	if err := check(base, reqs[0]); err != nil {
-		return result{}, err
+		return result{}, cpuCost{}, err
 	}
 	path, err := l.file(reqs)
 	if err != nil {
-		return result{}, err
+		return result{}, cpuCost{}, err
 	}
 	if l.warm > 0 {
 		if _, err := l.wrk(ctx, base, path, threads, conns, l.warm); err != nil {
-			return result{}, err
+			return result{}, cpuCost{}, err
 		}
 	}
-	return l.wrk(ctx, base, path, threads, conns, l.duration)
+	before := cpu.snapshot()
+	r, err := l.wrk(ctx, base, path, threads, conns, l.duration)
+	return r, cpu.since(before, r.Requests), err
 }
 
 func (l *loader) wrk(ctx context.Context, base, path string, threads, conns int, d time.Duration) (result, error) {
@@ -205,4 +208,76 @@ func procStatus(pid int, field string) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+// cpuMeter measures the CPU time a server process and the PostgreSQL
+// backends serving its database spend, which a busy machine disturbs far
+// less than req/s: on a shared machine the req/s of two runs may differ
+// with the neighbours' load, their CPU per request hardly does.
+type cpuMeter struct {
+	pid int
+	db  string
+}
+
+// cpuCost is the CPU per request of one run, in microseconds.
+type cpuCost struct {
+	AppUS, DBUS float64
+}
+
+func (c cpuCost) Total() float64 { return c.AppUS + c.DBUS }
+
+// snapshot is the CPU time so far of the process (key 0) and of each
+// backend of the database, in clock ticks.
+func (m *cpuMeter) snapshot() map[int]int64 {
+	s := map[int]int64{0: procTicks(m.pid)}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		// A backend names itself "postgres: <cluster>: <user> <database> <client> <state>".
+		if err == nil && strings.HasPrefix(string(cmd), "postgres: ") && strings.Contains(string(cmd), " "+m.db+" ") {
+			s[pid] = procTicks(pid)
+		}
+	}
+	return s
+}
+
+// since is the CPU per request between the snapshot before and now.
+func (m *cpuMeter) since(before map[int]int64, requests int64) cpuCost {
+	if requests == 0 {
+		return cpuCost{}
+	}
+	after := m.snapshot()
+	var app, db int64
+	for pid, t := range after {
+		if pid == 0 {
+			app = t - before[0]
+		} else {
+			db += t - before[pid] // a backend opened meanwhile started at 0
+		}
+	}
+	// Linux reports CPU time in USER_HZ ticks, 100 a second.
+	const usPerTick = 1e6 / 100
+	return cpuCost{AppUS: float64(app) * usPerTick / float64(requests), DBUS: float64(db) * usPerTick / float64(requests)}
+}
+
+// procTicks is the user and system CPU time of a process, in clock ticks.
+func procTicks(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces: state is field 3, utime 14, stime 15.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + st
 }

@@ -151,13 +151,9 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	logf("measuring the baseline")
-	rep.baseline, err = ld.run(ctx, "http://"+baseAddr, baselineRequests(), o.threads, o.conns)
-	base.stop()
-	if err != nil {
-		return fmt.Errorf("baseline: %w", err)
-	}
-	logf("  baseline: %.0f req/s, p99 %s", rep.baseline.RPS(), rep.baseline.P99())
+	// The baseline keeps running: it is measured again before each run the
+	// report compares with it, so that both meet the same neighbours.
+	defer base.stop()
 
 	apiEnv := []string{
 		"APP_ENV=production", "HTTP_ADDR=" + apiAddr, "DATABASE_URL=" + apiURL,
@@ -174,7 +170,7 @@ func run(ctx context.Context, o options) error {
 	}
 	if fresh {
 		logf("seeding %d patients with %d journal entries each and one with %d", o.patients, o.entries, o.heavy)
-		if err := seed(ctx, cfg, seedOptions{Patients: o.patients, Entries: o.entries, Heavy: o.heavy, Workers: 8}, logf); err != nil {
+		if err := seed(ctx, cfg, seedOptions{Patients: o.patients, Entries: o.entries, Heavy: o.heavy, Workers: 16}, logf); err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
 	}
@@ -193,8 +189,10 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	defer api.stop()
-	mem := &memory{pid: api.cmd.Process.Pid}
-	if err := measureAPI(ctx, ld, mem, cl, rep); err != nil {
+	r := &rig{ld: ld, mem: &memory{pid: api.cmd.Process.Pid},
+		apiCPU:  &cpuMeter{pid: api.cmd.Process.Pid, db: apiDB},
+		baseCPU: &cpuMeter{pid: base.cmd.Process.Pid, db: baselineDB}}
+	if err := r.measureAPI(ctx, cl, rep); err != nil {
 		return err
 	}
 	rep.hwm, _ = procStatus(api.cmd.Process.Pid, "VmHWM")

@@ -19,7 +19,29 @@ type loadRun struct {
 	Endpoint string
 	Caller   string // who sends the load: the clinic's patients, or one patient
 	Result   result
+	CPU      cpuCost
 	PeakRSS  int64 // kB
+	// Baseline is the baseline's run just before, for the runs the report
+	// compares with it.
+	Baseline *loadRun
+}
+
+// rig is what the runs need: the load generator, and the meters on the
+// API's and the baseline's processes.
+type rig struct {
+	ld              *loader
+	mem             *memory
+	apiCPU, baseCPU *cpuMeter
+}
+
+// baseline measures the baseline once.
+func (r *rig) baseline(ctx context.Context) (*loadRun, error) {
+	res, cpu, err := r.ld.run(ctx, "http://"+baseAddr, baselineRequests(), r.ld.threads, r.ld.conns, r.baseCPU)
+	if err != nil {
+		return nil, fmt.Errorf("baseline: %w", err)
+	}
+	logf("  baseline: %.0f req/s, p50 %s, p99 %s", res.RPS(), res.P50(), res.P99())
+	return &loadRun{Endpoint: "baseline", Result: res, CPU: cpu}, nil
 }
 
 // Who sends a run's load.
@@ -105,7 +127,13 @@ func requestsOf(e endpoint, ps []patient) ([]request, error) {
 // measureAPI runs every endpoint as the clinic, as the 100-entry patient
 // and as the heavy patient (reads first), then logins alone, then the
 // clinic's GET by id again while logins run.
-func measureAPI(ctx context.Context, ld *loader, mem *memory, c clinic, rep *report) error {
+func (r *rig) measureAPI(ctx context.Context, c clinic, rep *report) error {
+	logf("measuring the baseline alone")
+	var err error
+	if rep.baseline, err = r.baseline(ctx); err != nil {
+		return err
+	}
+	ld := r.ld
 	base := "http://" + apiAddr
 	callers := []struct {
 		name string
@@ -121,14 +149,14 @@ func measureAPI(ctx context.Context, ld *loader, mem *memory, c clinic, rep *rep
 				if err != nil {
 					return err
 				}
-				if err := measure(ctx, ld, mem, rep, base, e.Name, caller.name, reqs, ld.threads, ld.conns); err != nil {
+				if err := r.measure(ctx, rep, base, e.Name, caller.name, reqs, caller.name == callerClinic); err != nil {
 					return err
 				}
 			}
 		}
 	}
 	logins := loginRequests(c)
-	if err := measure(ctx, ld, mem, rep, base, "POST /v1/auth/login", callerAnyone, logins, ld.threads, ld.conns); err != nil {
+	if err := r.measure(ctx, rep, base, "POST /v1/auth/login", callerAnyone, logins, true); err != nil {
 		return err
 	}
 
@@ -156,9 +184,10 @@ func measureAPI(ctx context.Context, ld *loader, mem *memory, c clinic, rep *rep
 	}()
 	time.Sleep(time.Second)
 	var during result
-	peak, err := mem.during(func() error {
+	var cpu cpuCost
+	peak, err := r.mem.during(func() error {
 		var err error
-		during, err = ld.run(ctx, base, reqs, ld.threads, ld.conns)
+		during, cpu, err = ld.run(ctx, base, reqs, ld.threads, ld.conns, r.apiCPU)
 		return err
 	})
 	if err != nil {
@@ -168,25 +197,38 @@ func measureAPI(ctx context.Context, ld *loader, mem *memory, c clinic, rep *rep
 	if lr.err != nil {
 		return fmt.Errorf("logins alongside: %w", lr.err)
 	}
-	rep.alongside = loadRun{Endpoint: endpoints[0].Name, Caller: callerClinic, Result: during, PeakRSS: peak}
+	rep.alongside = loadRun{Endpoint: endpoints[0].Name, Caller: callerClinic, Result: during, CPU: cpu, PeakRSS: peak}
 	rep.alongsideLogins = lr.r
 	logf("  %.0f req/s, p99 %s; logins %.1f/s", during.RPS(), during.P99(), lr.r.RPS())
 	return nil
 }
 
-func measure(ctx context.Context, ld *loader, mem *memory, rep *report, base, name, caller string, reqs []request, threads, conns int) error {
-	logf("measuring %s as %s", name, caller)
-	var r result
-	peak, err := mem.during(func() error {
+// measure runs one endpoint; withBaseline measures the baseline just
+// before, for the report to compare with.
+func (r *rig) measure(ctx context.Context, rep *report, base, name, caller string, reqs []request, withBaseline bool) error {
+	run := loadRun{Endpoint: name, Caller: caller}
+	if withBaseline {
+		logf("measuring the baseline, then %s as %s", name, caller)
+		b, err := r.baseline(ctx)
+		if err != nil {
+			return err
+		}
+		run.Baseline = b
+	} else {
+		logf("measuring %s as %s", name, caller)
+	}
+	var err error
+	run.PeakRSS, err = r.mem.during(func() error {
 		var err error
-		r, err = ld.run(ctx, base, reqs, threads, conns)
+		run.Result, run.CPU, err = r.ld.run(ctx, base, reqs, r.ld.threads, r.ld.conns, r.apiCPU)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("%s as %s: %w", name, caller, err)
 	}
-	logf("  %.0f req/s, p50 %s, p99 %s, peak RSS %d MB", r.RPS(), r.P50(), r.P99(), peak/1024)
-	rep.runs = append(rep.runs, loadRun{Endpoint: name, Caller: caller, Result: r, PeakRSS: peak})
+	res := run.Result
+	logf("  %.0f req/s, p50 %s, p99 %s, CPU %.0f+%.0f µs/request, peak RSS %d MB", res.RPS(), res.P50(), res.P99(), run.CPU.AppUS, run.CPU.DBUS, run.PeakRSS/1024)
+	rep.runs = append(rep.runs, run)
 	return nil
 }
 
