@@ -45,9 +45,9 @@ type plan struct {
 	SeqScan bool
 }
 
-// explain runs the store calls behind the journal list, get-by-id and sync
-// as the heavy patient, records their SQL, and EXPLAIN ANALYZEs each
-// statement on the seeded data.
+// explain runs the store calls behind the journal list, get-by-id, sync
+// and progress as the heavy patient, records their SQL, and EXPLAIN
+// ANALYZEs each statement on the seeded data.
 func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 	rec := &recorder{Interface: logger.Discard}
 	db, err := gorm.Open(postgres.Open(url), &gorm.Config{Logger: rec, SkipDefaultTransaction: true})
@@ -61,6 +61,7 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 	}
 	st := store.New(db)
 	in := store.NewIntegration(st, keys)
+	ms := store.NewMeasurement(st, keys)
 	heavy := c.Heavy.ID
 	entry := c.Heavy.Entries[0]
 	calls := []struct {
@@ -74,6 +75,10 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 			return err
 		}},
 		{"GET /v1/sync", func() error { _, err := in.SyncPage(ctx, heavy, 0, 50); return err }},
+		{"GET /v1/patients/{id}/progress", func() error {
+			_, err := ms.ProgressFigures(ctx, heavy, progressWindow(time.Now()))
+			return err
+		}},
 	}
 	var plans []plan
 	for _, cl := range calls {
@@ -91,4 +96,15 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 		}
 	}
 	return plans, nil
+}
+
+// progressWindow is the progress summary's window in UTC, as the handler
+// works it out for a patient there.
+func progressWindow(now time.Time) store.ProgressWindow {
+	w := store.ProgressWindow{Now: now, MoodWeek: now.AddDate(0, 0, -7), MoodMonth: now.AddDate(0, 0, -30)}
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	for i := range w.DayStarts {
+		w.DayStarts[i] = today.AddDate(0, 0, i-store.JournalDays+1)
+	}
+	return w
 }

@@ -197,7 +197,7 @@ func run(ctx context.Context, o options) error {
 	}
 	rep.hwm, _ = procStatus(api.cmd.Process.Pid, "VmHWM")
 
-	logf("explaining the journal and sync queries")
+	logf("explaining the queries of the journal, sync and progress")
 	if rep.plans, err = explain(ctx, apiURL, cl); err != nil {
 		return err
 	}

@@ -177,7 +177,7 @@ func (r *report) markdown() string {
 	p("| with %d concurrent logins (%.1f logins/s, login p99 %s) | %.0f | %s | %s | %.1fx | ≤ %.0fx | %s |\n",
 		o.loginConns, r.alongsideLogins.RPS(), ms(r.alongsideLogins.P99()), with.RPS(), ms(with.P50()), ms(with.P99()), ratio, targetLoginsP99, verdict(ratio <= targetLoginsP99))
 
-	p("\n#### Query plans (EXPLAIN ANALYZE, as the patient with %d entries)\n\n", o.heavy)
+	p("\n#### Query plans (EXPLAIN ANALYZE, as the patient with %d journal entries)\n\n", o.heavy)
 	p("| Endpoint | Statement | Scan |\n| --- | --- | --- |\n")
 	for _, pl := range r.plans {
 		scan := "index"
