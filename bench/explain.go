@@ -7,10 +7,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/seal"
 	"github.com/ketacare/api/internal/store"
 )
@@ -75,6 +77,15 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 			return err
 		}},
 		{"GET /v1/sync", func() error { _, err := in.SyncPage(ctx, heavy, 0, 50); return err }},
+		{"GET /v1/sync (sessions' journal entries)", func() error {
+			var sessions []uuid.UUID
+			if err := db.Model(&models.TreatmentSession{}).Where("patient_id = ?", heavy).Pluck("id", &sessions).Error; err != nil {
+				return err
+			}
+			rec.take() // not the API's query
+			_, err := st.JournalEntryIDsBySession(ctx, heavy, sessions, false)
+			return err
+		}},
 		{"GET /v1/patients/{id}/progress", func() error {
 			_, err := ms.ProgressFigures(ctx, heavy, progressWindow(time.Now()))
 			return err
