@@ -17,26 +17,36 @@ import (
 	"github.com/ketacare/api/internal/store"
 )
 
-// recorder is a GORM logger that keeps the SQL the store runs, with its
-// arguments in place, so the bench can EXPLAIN exactly those statements.
+// recorder keeps the statements the store runs, with their parameters, so
+// that the bench can EXPLAIN exactly those statements.
 type recorder struct {
-	logger.Interface
-	mu  sync.Mutex
-	sql []string
+	mu    sync.Mutex
+	stmts []statement
 }
 
-func (r *recorder) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
-	s, _ := fc()
-	r.mu.Lock()
-	r.sql = append(r.sql, s)
-	r.mu.Unlock()
+type statement struct {
+	SQL  string // with $1, $2... as the API sends it
+	Vars []any
 }
 
-func (r *recorder) take() []string {
+// hook records each query and row statement of db after it ran.
+func (r *recorder) hook(db *gorm.DB) error {
+	record := func(tx *gorm.DB) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.stmts = append(r.stmts, statement{SQL: tx.Statement.SQL.String(), Vars: append([]any(nil), tx.Statement.Vars...)})
+	}
+	if err := db.Callback().Query().After("gorm:query").Register("bench:record", record); err != nil {
+		return err
+	}
+	return db.Callback().Row().After("gorm:row").Register("bench:record", record)
+}
+
+func (r *recorder) take() []statement {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := r.sql
-	r.sql = nil
+	s := r.stmts
+	r.stmts = nil
 	return s
 }
 
@@ -45,18 +55,22 @@ type plan struct {
 	Endpoint, SQL, Plan string
 	// SeqScan is true when the plan reads a whole table.
 	SeqScan bool
+	Time    string // PostgreSQL's execution time
 }
 
 // explain runs the store calls behind the journal list, get-by-id, sync
 // and progress as the heavy patient, records their SQL, and EXPLAIN
-// ANALYZEs each statement on the seeded data.
+// ANALYZEs each statement on the seeded data with its generic plan.
 func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
-	rec := &recorder{Interface: logger.Discard}
-	db, err := gorm.Open(postgres.Open(url), &gorm.Config{Logger: rec, SkipDefaultTransaction: true})
+	rec := &recorder{}
+	db, err := gorm.Open(postgres.Open(url), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
 	if err != nil {
 		return nil, err
 	}
 	defer closeDB(db)
+	if err := rec.hook(db); err != nil {
+		return nil, err
+	}
 	keys, err := seal.NewKeyring(benchDataKey)
 	if err != nil {
 		return nil, err
@@ -98,12 +112,12 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 			return nil, fmt.Errorf("%s: %w", cl.endpoint, err)
 		}
 		for _, q := range rec.take() {
-			var lines []string
-			if err := db.Session(&gorm.Session{Logger: logger.Discard}).Raw("EXPLAIN (ANALYZE, COSTS OFF) " + q).Scan(&lines).Error; err != nil {
-				return nil, fmt.Errorf("explain %s: %w", q, err)
+			text, err := explainGeneric(ctx, db, q)
+			if err != nil {
+				return nil, fmt.Errorf("explain %s: %w", q.SQL, err)
 			}
-			text := strings.Join(lines, "\n")
-			plans = append(plans, plan{Endpoint: cl.endpoint, SQL: q, Plan: text, SeqScan: strings.Contains(text, "Seq Scan")})
+			plans = append(plans, plan{Endpoint: cl.endpoint, SQL: db.Dialector.Explain(q.SQL, q.Vars...), Plan: text,
+				SeqScan: strings.Contains(text, "Seq Scan"), Time: executionTime(text)})
 		}
 	}
 	return plans, nil
@@ -118,4 +132,41 @@ func progressWindow(now time.Time) store.ProgressWindow {
 		w.DayStarts[i] = today.AddDate(0, 0, i-store.JournalDays+1)
 	}
 	return w
+}
+
+// explainGeneric EXPLAIN ANALYZEs q as the API meets it: the driver
+// prepares each statement once, and after five runs PostgreSQL may keep one
+// generic plan for every value, chosen for an average patient. A plan made
+// for the literal values can hide that a generic one reads a long history.
+func explainGeneric(ctx context.Context, db *gorm.DB, q statement) (string, error) {
+	var lines []string
+	err := db.WithContext(ctx).Connection(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET plan_cache_mode = force_generic_plan").Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("PREPARE bench_q AS " + q.SQL).Error; err != nil {
+			return err
+		}
+		defer tx.Exec("DEALLOCATE bench_q")
+		call := "EXPLAIN (ANALYZE, COSTS OFF) EXECUTE bench_q"
+		if len(q.Vars) > 0 {
+			params := make([]string, len(q.Vars))
+			for i := range params {
+				params[i] = fmt.Sprintf("$%d", i+1) // the dialect's placeholders, which Explain fills
+			}
+			call += "(" + tx.Dialector.Explain(strings.Join(params, ", "), q.Vars...) + ")"
+		}
+		return tx.Raw(call).Scan(&lines).Error
+	})
+	return strings.Join(lines, "\n"), err
+}
+
+// executionTime is the "Execution Time" line of a plan.
+func executionTime(plan string) string {
+	for _, line := range strings.Split(plan, "\n") {
+		if t, ok := strings.CutPrefix(strings.TrimSpace(line), "Execution Time: "); ok {
+			return t
+		}
+	}
+	return ""
 }

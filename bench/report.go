@@ -178,13 +178,14 @@ func (r *report) markdown() string {
 		o.loginConns, r.alongsideLogins.RPS(), ms(r.alongsideLogins.P99()), with.RPS(), ms(with.P50()), ms(with.P99()), ratio, targetLoginsP99, verdict(ratio <= targetLoginsP99))
 
 	p("\n#### Query plans (EXPLAIN ANALYZE, as the patient with %d journal entries)\n\n", o.heavy)
-	p("| Endpoint | Statement | Scan |\n| --- | --- | --- |\n")
+	p("Generic plans, as PostgreSQL keeps them for the API's prepared statements after five runs.\n\n")
+	p("| Endpoint | Statement | Scan | Execution time |\n| --- | --- | --- | ---: |\n")
 	for _, pl := range r.plans {
 		scan := "index"
 		if pl.SeqScan {
 			scan = "**sequential scan**"
 		}
-		p("| %s | `%s` | %s |\n", pl.Endpoint, shorten(pl.SQL, 140), scan)
+		p("| %s | `%s` | %s | %s |\n", pl.Endpoint, shorten(pl.SQL, 140), scan, pl.Time)
 	}
 	p("\n<details><summary>Plans</summary>\n\n")
 	for _, pl := range r.plans {
