@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"time"
 
@@ -44,7 +45,7 @@ type Config struct {
 	DBMaxConns         int           `env:"DB_MAX_CONNS" envDefault:"20"`
 	LogLevel           string        `env:"LOG_LEVEL" envDefault:"info"`
 	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
-	HashConcurrency    int           `env:"PASSWORD_HASH_CONCURRENCY" envDefault:"4"`
+	HashConcurrency    int           `env:"PASSWORD_HASH_CONCURRENCY"` // unset: DefaultHashConcurrency
 	TrustedProxies     []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 	RateLimitPerMinute int           `env:"RATE_LIMIT_PER_MINUTE" envDefault:"600"`
 	// MetricsToken, when set, must come as a bearer token with GET /metrics.
@@ -71,6 +72,9 @@ func Load(environ []string) (Config, error) {
 	if err := env.ParseWithOptions(&c, env.Options{Environment: vars}); err != nil {
 		return c, describeParseError(err)
 	}
+	if _, set := vars["PASSWORD_HASH_CONCURRENCY"]; !set {
+		c.HashConcurrency = DefaultHashConcurrency()
+	}
 	return c, c.validate()
 }
 
@@ -85,6 +89,16 @@ func describeParseError(err error) error {
 		}
 	}
 	return fmt.Errorf("config: %w", err)
+}
+
+// DefaultHashConcurrency is how many argon2id hashes run at once unless
+// PASSWORD_HASH_CONCURRENCY says otherwise: half the CPUs the process may
+// use, at least 1 and at most 4. Each hash keeps a CPU busy for tens of
+// milliseconds and holds 19 MiB, so on a small server a burst of logins
+// would otherwise take every core and double the resident memory, and every
+// other request would wait behind it; the logins queue instead.
+func DefaultHashConcurrency() int {
+	return min(4, max(1, runtime.GOMAXPROCS(0)/2))
 }
 
 func (c *Config) validate() error {

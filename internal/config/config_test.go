@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -20,6 +21,24 @@ func TestDefaults(t *testing.T) {
 	}
 	if c.HTTPAddr != ":8080" || c.Env != config.Development || c.DatabaseURL != "" || c.DataDir != "./data" || c.DBMaxConns != 20 {
 		t.Fatalf("unexpected defaults: %+v", c)
+	}
+}
+
+func TestHashConcurrencyFollowsTheCPUs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, tc := range []struct{ cpus, want int }{{1, 1}, {2, 1}, {4, 2}, {8, 4}, {32, 4}} {
+		runtime.GOMAXPROCS(tc.cpus)
+		c, err := config.Load(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.HashConcurrency != tc.want {
+			t.Errorf("%d CPUs: %d hashes at once, want %d", tc.cpus, c.HashConcurrency, tc.want)
+		}
+	}
+	c, err := config.Load([]string{"PASSWORD_HASH_CONCURRENCY=6"})
+	if err != nil || c.HashConcurrency != 6 {
+		t.Fatalf("a set value wins: %d, %v", c.HashConcurrency, err)
 	}
 }
 

@@ -72,9 +72,11 @@ type progressRow struct {
 // plan cancels the sessions it had not held): completed, scheduled, in
 // progress and missed ones.
 //
-// Journal entries are placed in the day whose bounds they fall between and
-// the distinct days counted: plain comparisons, so both databases agree
-// without time zone support in SQL. Every entry counts, private or shared;
+// A journaling day is a day whose bounds some journal entry falls between:
+// plain comparisons, so both databases agree without time zone support in
+// SQL. Each day is one EXISTS probe of the (patient_id, created_at) index,
+// so the cost is the same for a patient who writes once a week and one who
+// writes a hundred entries a day. Every entry counts, private or shared;
 // only the day leaves the journal.
 var progressSQL = `
 SELECT ses.completed AS sessions_completed, ses.planned AS sessions_planned,
@@ -96,9 +98,7 @@ FROM (
     FROM mood_check_ins
     WHERE patient_id = @patient AND taken_at >= @month AND taken_at <= @now
 ) mood CROSS JOIN (
-    SELECT COUNT(DISTINCT CASE ` + dayCases() + ` END) AS days
-    FROM journal_entries
-    WHERE patient_id = @patient AND created_at >= @day0 AND created_at < @day` + strconv.Itoa(JournalDays) + `
+    SELECT ` + journalDayProbes() + ` AS days
 ) journal CROSS JOIN (
     SELECT COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0) AS active,
            COALESCE(SUM(CASE WHEN status = 'achieved' THEN 1 ELSE 0 END), 0) AS achieved
@@ -106,14 +106,16 @@ FROM (
     WHERE patient_id = @patient
 ) goals`
 
-// dayCases numbers the day a journal entry falls in: "WHEN created_at <
-// @day1 THEN 0 WHEN created_at < @day2 THEN 1 ...".
-func dayCases() string {
-	var b strings.Builder
-	for i := 1; i <= JournalDays; i++ {
-		fmt.Fprintf(&b, "WHEN created_at < @day%d THEN %d ", i, i-1)
+// journalDayProbes adds up, for each day, whether the patient wrote in it:
+// "CASE WHEN EXISTS (... created_at >= @day0 AND created_at < @day1) THEN 1
+// ELSE 0 END + ...".
+func journalDayProbes() string {
+	probes := make([]string, JournalDays)
+	for i := range probes {
+		probes[i] = fmt.Sprintf("CASE WHEN EXISTS (SELECT 1 FROM journal_entries WHERE patient_id = @patient"+
+			" AND created_at >= @day%d AND created_at < @day%d) THEN 1 ELSE 0 END", i, i+1)
 	}
-	return b.String()
+	return strings.Join(probes, "\n         + ")
 }
 
 // ProgressFigures aggregates a patient's sessions, mood check-ins, journal
