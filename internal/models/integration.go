@@ -6,12 +6,6 @@ import (
 	"github.com/google/uuid"
 )
 
-// The phases of a journal prompt.
-const (
-	PhasePreparation  = "preparation"
-	PhaseAfterSession = "after_session"
-)
-
 // Goal statuses.
 const (
 	GoalActive   = "active"

@@ -2,91 +2,17 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/ketacare/api/internal/agenda"
 )
-
-// AgendaWindow bounds the records an agenda looks at. The handler works out
-// the exact reminder times; these bounds only keep each query to the rows
-// that could give a reminder, so its cost does not grow with the history.
-type AgendaWindow struct {
-	// Now is when the agenda is computed: sessions at or before it have
-	// started and need no more preparation.
-	Now time.Time
-	// SessionsUntil bounds upcoming sessions: none scheduled at or after it
-	// can have a preparation reminder due within the horizon.
-	SessionsUntil time.Time
-	// CompletedSince bounds completed sessions: one that ended before it
-	// has no integration day left.
-	CompletedSince time.Time
-}
-
-// AgendaSession is a session as the agenda sees it: its times and which
-// parts of the preparation are filled in, never what they say.
-type AgendaSession struct {
-	ID          uuid.UUID
-	Sequence    int
-	Status      string
-	ScheduledAt time.Time
-	EndedAt     *time.Time
-	// HasIntention and HasSitter say whether the patient set them.
-	HasIntention     bool
-	HasSitter        bool
-	FastingConfirmed bool
-	RideHomeArranged bool
-	SettingPrepared  bool
-	MusicReady       bool
-}
-
-// AgendaEntry is a journal entry about a session: when it was written and
-// the prompt it answers, nothing of what it says.
-type AgendaEntry struct {
-	SessionID uuid.UUID
-	PromptKey *string
-	CreatedAt time.Time
-}
-
-// AgendaGoal is an active goal: when it was set and last checked in on.
-type AgendaGoal struct {
-	ID            uuid.UUID
-	Category      string
-	CreatedAt     time.Time
-	LastCheckInAt *time.Time
-}
-
-// AgendaCourse is the patient's active treatment plan as the PHQ-9
-// reminders need it.
-type AgendaCourse struct {
-	PlanID uuid.UUID
-	// FirstSessionAt is when the plan's first session not cancelled is
-	// scheduled.
-	FirstSessionAt time.Time
-	// LastPHQ9At is when the patient last took a PHQ-9, nil if never.
-	LastPHQ9At *time.Time
-}
-
-// AgendaFacts are the records a patient's agenda is made of.
-type AgendaFacts struct {
-	// Sessions are the scheduled sessions ahead (within the window) and the
-	// completed sessions that ended within the window, in no particular
-	// order.
-	Sessions []AgendaSession
-	// Entries are the patient's journal entries about those completed
-	// sessions.
-	Entries []AgendaEntry
-	// Goals are the patient's active goals, oldest first.
-	Goals []AgendaGoal
-	// Course is the active plan, nil without one (or when every session of
-	// it was cancelled).
-	Course *AgendaCourse
-}
 
 // agendaSessionsSQL finds the sessions that may give a reminder: scheduled
 // ones ahead, and recently completed ones. A completed session's end is when
 // it ended, or when it was scheduled if the end was not recorded.
 const agendaSessionsSQL = `
-SELECT id, sequence, status, scheduled_at, ended_at,
+SELECT id, sequence, status = 'completed' AS completed, scheduled_at, ended_at,
        intention IS NOT NULL AS has_intention, sitter_name IS NOT NULL AS has_sitter,
        fasting_confirmed, ride_home_arranged, setting_prepared, music_ready
 FROM treatment_sessions
@@ -133,9 +59,9 @@ FROM (
 // AgendaFacts reads what a patient's agenda needs in four queries, whatever
 // the amount of data: only dates, statuses and whether fields are filled
 // in, never a sealed column.
-func (s *Store) AgendaFacts(ctx context.Context, patientID uuid.UUID, w AgendaWindow) (AgendaFacts, error) {
+func (s *Store) AgendaFacts(ctx context.Context, patientID uuid.UUID, w agenda.Window) (agenda.Facts, error) {
 	args := map[string]any{"patient": patientID, "now": w.Now.UTC(), "until": w.SessionsUntil.UTC(), "since": w.CompletedSince.UTC()}
-	var f AgendaFacts
+	var f agenda.Facts
 	db := s.conn(ctx)
 	if err := db.Raw(agendaSessionsSQL, args).Scan(&f.Sessions).Error; err != nil {
 		return f, translate(err, "")
@@ -146,7 +72,7 @@ func (s *Store) AgendaFacts(ctx context.Context, patientID uuid.UUID, w AgendaWi
 	if err := db.Raw(agendaGoalsSQL, args).Scan(&f.Goals).Error; err != nil {
 		return f, translate(err, "")
 	}
-	var course []AgendaCourse
+	var course []agenda.Course
 	if err := db.Raw(agendaCourseSQL, args).Scan(&course).Error; err != nil {
 		return f, translate(err, "")
 	}
