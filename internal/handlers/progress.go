@@ -111,14 +111,13 @@ func instrumentProgress(key string, rows []store.ScoreRow) api.InstrumentProgres
 	if out.Count < 2 {
 		return out
 	}
-	change := latest.Total - baseline.Total
-	out.ChangePoints.Set(change)
-	if baseline.Total > 0 {
-		out.ChangePercent.Set(round1(100 * float64(change) / float64(baseline.Total)))
+	o := measurement.Compare(baseline.Total, latest.Total)
+	out.ChangePoints.Set(o.ChangePoints)
+	if o.ChangePercent != nil {
+		out.ChangePercent.Set(*o.ChangePercent)
 	}
-	// A drop of at least half, in integers so that 10 -> 5 is exactly 50%.
-	out.Response.Set(baseline.Total > 0 && 2*latest.Total <= baseline.Total)
-	out.Remission.Set(latest.Total < measurement.RemissionBelow)
+	out.Response.Set(o.Response)
+	out.Remission.Set(o.Remission)
 	return out
 }
 
