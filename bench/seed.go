@@ -18,6 +18,7 @@ import (
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/measurement"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/scheduling"
 	"github.com/ketacare/api/internal/seal"
 	"github.com/ketacare/api/internal/store"
 )
@@ -177,8 +178,8 @@ func seedPatient(ctx context.Context, st *store.Store, in *store.Integration, ms
 		BaselineSystolic: &systolic, BaselineDiastolic: &diastolic}); err != nil {
 		return uuid.Nil, err
 	}
-	if _, err := st.CreatePlan(ctx, u.ID, clinician, store.NewPlan{StartDate: now.AddDate(0, 0, 1),
-		SessionsPerWeek: 2, SessionCount: 6, Route: models.RouteIntranasal, TimeOfDay: "10:00"}); err != nil {
+	if _, err := st.CreatePlan(ctx, u.ID, clinician, store.NewPlan{Route: models.RouteIntranasal,
+		Plan: scheduling.Plan{StartDate: now.AddDate(0, 0, 1), SessionsPerWeek: 2, SessionCount: 6, TimeOfDay: "10:00"}}); err != nil {
 		return uuid.Nil, err
 	}
 	for i := range 3 {

@@ -17,6 +17,7 @@ import (
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/handlers"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/scheduling"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -298,7 +299,7 @@ func activePlan(c *cell) {
 	if !ok {
 		var err error
 		plan, err = c.w.env.App.Store.CreatePlan(context.Background(), a.patient.ID, a.team.ID, store.NewPlan{
-			StartDate: time.Now().UTC().AddDate(0, 0, 1), SessionsPerWeek: 2, SessionCount: 6, Route: models.RouteIVInfusion, TimeOfDay: "09:00"})
+			Route: models.RouteIVInfusion, Plan: scheduling.Plan{StartDate: time.Now().UTC().AddDate(0, 0, 1), SessionsPerWeek: 2, SessionCount: 6, TimeOfDay: "09:00"}})
 		if err != nil {
 			c.t.Fatalf("make plan: %v", err)
 		}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/scheduling"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -149,10 +151,9 @@ func (s *Server) CreateTreatmentPlan(ctx context.Context, req api.CreateTreatmen
 		return nil, err
 	}
 	b := req.Body
-	np := store.NewPlan{
-		ID: clientID(b.ID), StartDate: b.StartDate.Time, SessionsPerWeek: int(b.SessionsPerWeek), SessionCount: defaultSessionCount,
-		Route: string(b.Route), TimeOfDay: defaultSessionTime,
-	}
+	np := store.NewPlan{ID: clientID(b.ID), Route: string(b.Route), Plan: scheduling.Plan{
+		StartDate: b.StartDate.Time, SessionsPerWeek: int(b.SessionsPerWeek), SessionCount: defaultSessionCount, TimeOfDay: defaultSessionTime,
+	}}
 	if b.SessionCount != nil {
 		np.SessionCount = *b.SessionCount
 	}
@@ -164,7 +165,10 @@ func (s *Server) CreateTreatmentPlan(ctx context.Context, req api.CreateTreatmen
 	}
 	var plan models.TreatmentPlan
 	existed, err := s.createOnce(ctx, "treatment_plans", "created_by", b.ID, id.UserID,
-		func() (err error) { plan, err = s.Store.CreatePlan(ctx, req.PatientID, id.UserID, np); return err },
+		func() (err error) {
+			plan, err = s.Store.CreatePlan(ctx, req.PatientID, id.UserID, np)
+			return planField(err)
+		},
 		func(rid uuid.UUID) (err error) {
 			if plan, err = s.Store.PlanOfPatient(ctx, rid, req.PatientID); apperr.Is(err, apperr.NotFound) {
 				err = errIDTaken
@@ -180,6 +184,23 @@ func (s *Server) CreateTreatmentPlan(ctx context.Context, req api.CreateTreatmen
 		return api.CreateTreatmentPlan200JSONResponse{Body: body, Headers: api.CreateTreatmentPlan200ResponseHeaders{ETag: &tag}}, nil
 	}
 	return api.CreateTreatmentPlan201JSONResponse{Body: body, Headers: api.CreateTreatmentPlan201ResponseHeaders{ETag: &tag}}, nil
+}
+
+// planInputs are the request fields of each part of a plan.
+var planInputs = map[scheduling.Input]string{
+	scheduling.StartDate:       "start_date",
+	scheduling.SessionsPerWeek: "sessions_per_week",
+	scheduling.SessionCount:    "session_count",
+	scheduling.Weekdays:        "preferred_weekdays",
+	scheduling.TimeOfDay:       "preferred_time",
+}
+
+// planField names the request field a scheduling error is about.
+func planField(err error) error {
+	if se, ok := errors.AsType[*scheduling.Error](err); ok {
+		return apperr.Field(planInputs[se.Input], se.Reason)
+	}
+	return err
 }
 
 // ListTreatmentPlans lists a patient's plans for those who may read them.

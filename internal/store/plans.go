@@ -12,10 +12,19 @@ import (
 
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/scheduling"
 )
 
 // errActivePlan is the answer when a patient already has an active plan.
 const errActivePlan = "The patient already has an active treatment plan; complete or cancel it first."
+
+// NewPlan is what a clinician asks for when making a treatment plan.
+type NewPlan struct {
+	// ID is the client's id for the plan, or uuid.Nil for a new one.
+	ID    uuid.UUID
+	Route string
+	scheduling.Plan
+}
 
 // CreatePlan makes a treatment plan for the patient and schedules its
 // sessions in the patient's timezone, in one transaction: either the plan and
@@ -34,7 +43,7 @@ func (s *Store) CreatePlan(ctx context.Context, patientID, clinicianID uuid.UUID
 			return fmt.Errorf("patient %s has timezone %q: %w", patientID, patient.Timezone, err)
 		}
 		now := Now()
-		times, err := np.sessionTimes(loc, now)
+		times, err := np.SessionTimes(loc, now)
 		if err != nil {
 			return err
 		}
@@ -57,7 +66,7 @@ func (s *Store) CreatePlan(ctx context.Context, patientID, clinicianID uuid.UUID
 		}
 		plan = models.TreatmentPlan{
 			ID: np.ID, PatientID: patientID, CreatedBy: clinicianID, EvaluationID: &ev.ID,
-			StartDate: civilDate(np.StartDate), SessionsPerWeek: np.SessionsPerWeek, SessionCount: np.SessionCount,
+			StartDate: scheduling.CivilDate(np.StartDate), SessionsPerWeek: np.SessionsPerWeek, SessionCount: np.SessionCount,
 			Route: np.Route, PreferredTime: &np.TimeOfDay, Timezone: patient.Timezone,
 			Status: models.PlanStatusActive, CreatedAt: now, UpdatedAt: now, Version: 1,
 		}
