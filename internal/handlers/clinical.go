@@ -109,7 +109,7 @@ func (s *Server) CreateEvaluation(ctx context.Context, req api.CreateEvaluationR
 	if bp != nil {
 		e.BaselineSystolic, e.BaselineDiastolic = &bp.Systolic, &bp.Diastolic
 	}
-	existed, err := s.createOnce(ctx, "candidacy_evaluations", "evaluated_by", b.ID, id.UserID,
+	existed, err := s.createOnce(ctx, store.Evaluations, b.ID, id.UserID,
 		func() error { return s.Store.CreateEvaluation(ctx, &e) },
 		func(rid uuid.UUID) (err error) {
 			if e, err = s.Store.EvaluationByID(ctx, rid); err == nil && e.PatientID != req.PatientID {
@@ -164,7 +164,7 @@ func (s *Server) CreateTreatmentPlan(ctx context.Context, req api.CreateTreatmen
 		np.Weekdays = *b.PreferredWeekdays
 	}
 	var plan models.TreatmentPlan
-	existed, err := s.createOnce(ctx, "treatment_plans", "created_by", b.ID, id.UserID,
+	existed, err := s.createOnce(ctx, store.TreatmentPlans, b.ID, id.UserID,
 		func() (err error) {
 			plan, err = s.Store.CreatePlan(ctx, req.PatientID, id.UserID, np)
 			return planField(err)

@@ -215,7 +215,7 @@ func (s *Server) CreateVitalSign(ctx context.Context, req api.CreateVitalSignReq
 		ID: clientID(b.ID), SessionID: ts.ID, RecordedBy: id.UserID, TakenAt: instant(b.TakenAt),
 		Systolic: b.Systolic, Diastolic: b.Diastolic, HeartRate: b.HeartRate, Spo2: b.Spo2,
 	}
-	existed, err := s.createOnce(ctx, "vital_signs", "recorded_by", b.ID, id.UserID,
+	existed, err := s.createOnce(ctx, store.VitalSigns, b.ID, id.UserID,
 		func() error { return s.Store.CreateVitalSign(ctx, &v) },
 		func(rid uuid.UUID) (err error) {
 			if v, err = s.Store.VitalSignByID(ctx, rid); err == nil && v.SessionID != ts.ID {

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/store"
 )
 
 // createOnce runs create, unless the request carries a client-made id that
@@ -13,14 +14,13 @@ import (
 // and createOnce reports existed, so the handler answers 200 with it and
 // nothing is created twice; anyone else's is a Conflict. A create that loses
 // a race with a concurrent one carrying the same id is settled the same way.
-// table and creator (a column or an SQL expression) name who made a record.
-func (s *Server) createOnce(ctx context.Context, table, creator string, clientID *uuid.UUID, caller uuid.UUID,
+func (s *Server) createOnce(ctx context.Context, kind store.Record, clientID *uuid.UUID, caller uuid.UUID,
 	create func() error, existing func(id uuid.UUID) error) (existed bool, err error) {
 	prior := func() (bool, error) {
 		if clientID == nil {
 			return false, nil
 		}
-		who, ok, err := s.Store.CreatorOf(ctx, table, creator, *clientID)
+		who, ok, err := s.Store.CreatorOf(ctx, kind, *clientID)
 		if err != nil || !ok {
 			return false, err
 		}

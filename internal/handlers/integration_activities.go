@@ -24,7 +24,7 @@ func (s *Server) CreateActivity(ctx context.Context, req api.CreateActivityReque
 		return nil, apperr.Field("occurred_at", "must not be in the future")
 	}
 	var a store.Activity
-	existed, err := s.createOnce(ctx, "activities", "patient_id", b.ID, id.UserID,
+	existed, err := s.createOnce(ctx, store.Activities, b.ID, id.UserID,
 		func() (err error) {
 			a, err = s.Integration.CreateActivity(ctx, store.Activity{
 				ID: clientID(b.ID), PatientID: id.UserID, Kind: string(b.Kind), OccurredAt: b.OccurredAt, DurationMinutes: b.DurationMinutes, Note: b.Note,

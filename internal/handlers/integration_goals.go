@@ -31,7 +31,7 @@ func (s *Server) CreateGoal(ctx context.Context, req api.CreateGoalRequestObject
 	if b.TargetDate != nil {
 		g.TargetDate = &b.TargetDate.Time
 	}
-	existed, err := s.createOnce(ctx, "goals", "patient_id", b.ID, id.UserID,
+	existed, err := s.createOnce(ctx, store.Goals, b.ID, id.UserID,
 		func() (err error) { g, err = s.Integration.CreateGoal(ctx, g); return err },
 		func(rid uuid.UUID) (err error) { g, err = s.Integration.GoalOf(ctx, id.UserID, rid); return err })
 	if err != nil {
@@ -134,7 +134,7 @@ func (s *Server) CreateGoalCheckIn(ctx context.Context, req api.CreateGoalCheckI
 	}
 	b := req.Body
 	var c store.GoalCheckIn
-	existed, err := s.createOnce(ctx, "goal_check_ins", "(SELECT g.patient_id FROM goals g WHERE g.id = goal_check_ins.goal_id)", b.ID, id.UserID,
+	existed, err := s.createOnce(ctx, store.GoalCheckIns, b.ID, id.UserID,
 		func() (err error) {
 			c, err = s.Integration.CreateGoalCheckIn(ctx, id.UserID, req.GoalID, store.GoalCheckIn{ID: clientID(b.ID), Progress: b.Progress, Note: b.Note})
 			return err

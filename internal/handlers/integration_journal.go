@@ -24,7 +24,7 @@ func (s *Server) CreateJournalEntry(ctx context.Context, req api.CreateJournalEn
 		return nil, err
 	}
 	var e store.JournalEntry
-	existed, err := s.createOnce(ctx, "journal_entries", "patient_id", b.ID, id.UserID,
+	existed, err := s.createOnce(ctx, store.JournalEntries, b.ID, id.UserID,
 		func() (err error) {
 			e, err = s.Integration.CreateJournalEntry(ctx, store.JournalEntry{
 				ID: clientID(b.ID), PatientID: id.UserID, SessionID: b.SessionID, PromptKey: b.PromptKey, Title: b.Title, Body: b.Body,

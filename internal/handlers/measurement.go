@@ -83,7 +83,7 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 			return nil, err
 		}
 	}
-	existed, err := s.createOnce(ctx, "assessments", "patient_id", b.ID, id.UserID,
+	existed, err := s.createOnce(ctx, store.Assessments, b.ID, id.UserID,
 		func() error { return s.Measurement.CreateAssessment(ctx, &a, alert) },
 		func(rid uuid.UUID) (err error) { a, err = s.Store.AssessmentByID(ctx, rid); return err })
 	if err != nil {
@@ -250,7 +250,7 @@ func (s *Server) CreateMoodCheckIn(ctx context.Context, req api.CreateMoodCheckI
 		return nil, apperr.Field(fe.Field, fe.Reason)
 	}
 	var m store.MoodCheckIn
-	existed, err := s.createOnce(ctx, "mood_check_ins", "patient_id", b.ID, id.UserID,
+	existed, err := s.createOnce(ctx, store.MoodCheckIns, b.ID, id.UserID,
 		func() (err error) {
 			m, err = s.Measurement.CreateMoodCheckIn(ctx, store.MoodCheckIn{ID: clientID(b.ID), PatientID: id.UserID, Mood: b.Mood, Anxiety: b.Anxiety, Note: b.Note, TakenAt: takenAt})
 			return err

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -157,12 +158,46 @@ func forUpdate(tx *gorm.DB) *gorm.DB {
 	return tx
 }
 
-// CreatorOf returns who made the record with the id in table, and whether
-// it exists. creator is the column, or an SQL expression over the table's
-// row, that names them.
-func (s *Store) CreatorOf(ctx context.Context, table, creator string, id uuid.UUID) (uuid.UUID, bool, error) {
+// Record is a kind of record a client may create with an id of its own.
+type Record int
+
+// The records with client-made ids.
+const (
+	Assessments Record = iota
+	MoodCheckIns
+	JournalEntries
+	Evaluations
+	TreatmentPlans
+	Goals
+	GoalCheckIns
+	VitalSigns
+	Activities
+)
+
+// creators says, for each kind of record, its table and who made a row of
+// it: a column, or an expression over the row where the record belongs to a
+// parent that knows.
+var creators = map[Record]struct{ table, creator string }{
+	Assessments:    {"assessments", "patient_id"},
+	MoodCheckIns:   {"mood_check_ins", "patient_id"},
+	JournalEntries: {"journal_entries", "patient_id"},
+	Evaluations:    {"candidacy_evaluations", "evaluated_by"},
+	TreatmentPlans: {"treatment_plans", "created_by"},
+	Goals:          {"goals", "patient_id"},
+	GoalCheckIns:   {"goal_check_ins", "(SELECT g.patient_id FROM goals g WHERE g.id = goal_check_ins.goal_id)"},
+	VitalSigns:     {"vital_signs", "recorded_by"},
+	Activities:     {"activities", "patient_id"},
+}
+
+// CreatorOf says who made the record of the kind with the id, and whether
+// there is one: a client-made id may already be taken.
+func (s *Store) CreatorOf(ctx context.Context, kind Record, id uuid.UUID) (uuid.UUID, bool, error) {
+	c, ok := creators[kind]
+	if !ok {
+		return uuid.Nil, false, fmt.Errorf("store: CreatorOf: no record kind %d", kind)
+	}
 	var rows []struct{ Creator uuid.UUID }
-	err := s.conn(ctx).Table(table).Select(creator+" AS creator").Where("id = ?", id).Scan(&rows).Error
+	err := s.conn(ctx).Table(c.table).Select(c.creator+" AS creator").Where("id = ?", id).Scan(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return uuid.Nil, false, translate(err, "")
 	}
