@@ -54,7 +54,7 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 	}
 	if b.SessionID != nil {
 		if _, err := s.Store.SessionOfPatient(ctx, *b.SessionID, id.UserID); apperr.Is(err, apperr.NotFound) {
-			bad = append(bad, store.ErrNotYourSession.Fields...)
+			bad = append(bad, inputFields[store.ErrNotYourSession])
 		} else if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/store"
 )
 
 // problemTypePrefix starts every problem's type URI.
@@ -86,6 +87,16 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	}
 }
 
+// inputFields name the request field each of the store's input errors is
+// about, and why it is refused.
+var inputFields = map[error]apperr.FieldError{
+	store.ErrBadCursor:           {Field: "query.cursor", Reason: "is not a cursor this API issued"},
+	store.ErrBadSyncToken:        {Field: "query.since", Reason: "is not a sync token this API issued"},
+	store.ErrNotYourSession:      {Field: "session_id", Reason: "is not one of your treatment sessions"},
+	store.ErrNotYourJournalEntry: {Field: "source_journal_entry_id", Reason: "is not one of your journal entries"},
+	store.ErrPlanStatus:          {Field: "status", Reason: "must be completed or cancelled"},
+}
+
 // toProblem turns err into a status and a problem document that reveals
 // nothing internal.
 func toProblem(err error) (int, api.Problem) {
@@ -100,6 +111,11 @@ func toProblem(err error) (int, api.Problem) {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = &apperr.Error{Code: apperr.Unavailable, Message: "The request took too long; retry later.", Err: err}
+	}
+	for input, field := range inputFields {
+		if errors.Is(err, input) {
+			err = apperr.Fields([]apperr.FieldError{field})
+		}
 	}
 	var ae *apperr.Error
 	if !errors.As(err, &ae) {

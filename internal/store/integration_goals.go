@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/models"
 )
 
@@ -52,10 +51,6 @@ type GoalFilter struct {
 	// unshared entry exists.
 	CareTeamView bool
 }
-
-// ErrNotYourJournalEntry is the answer for a source_journal_entry_id that
-// does not name one of the patient's entries.
-var ErrNotYourJournalEntry = apperr.Field("source_journal_entry_id", "is not one of your journal entries")
 
 // CreateGoal stores a new goal of g.PatientID, filling its id, timestamps
 // and version.

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/models"
 )
 
@@ -42,10 +41,6 @@ type JournalFilter struct {
 	// Written bounds created_at.
 	Written TimeRange
 }
-
-// ErrNotYourSession is the answer for a session_id that does not name one
-// of the patient's sessions, whether someone else's or none at all.
-var ErrNotYourSession = apperr.Field("session_id", "is not one of your treatment sessions")
 
 // CreateJournalEntry stores a new entry of e.PatientID's journal, filling
 // its id, timestamps and version.

@@ -7,8 +7,6 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-
-	"github.com/ketacare/api/internal/apperr"
 )
 
 // Page asks for one page of a list: at most Limit items after Cursor.
@@ -39,7 +37,7 @@ func decodeCursor(s string) (cursor, error) {
 		err = json.Unmarshal(b, &c)
 	}
 	if err != nil || c.ID == uuid.Nil || c.CreatedAt.IsZero() {
-		return c, apperr.Field("query.cursor", "is not a cursor this API issued")
+		return c, ErrBadCursor
 	}
 	return c, nil
 }

@@ -168,7 +168,7 @@ func (s *Store) SetPlanStatus(ctx context.Context, planID, patientID uuid.UUID, 
 				return err
 			}
 		default:
-			return apperr.Field("status", "must be completed or cancelled")
+			return ErrPlanStatus
 		}
 		plan.Status, plan.UpdatedAt, plan.Version = status, now, plan.Version+1
 		return tx.Model(&models.TreatmentPlan{}).Where("id = ?", planID).

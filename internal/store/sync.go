@@ -59,7 +59,7 @@ func ParseSyncToken(raw string, patientID uuid.UUID, now time.Time) (SyncToken, 
 		err = json.Unmarshal(b, &t)
 	}
 	if err != nil || t.PatientID == uuid.Nil || t.Seq < 0 || t.IssuedAt.IsZero() {
-		return t, apperr.Field("query.since", "is not a sync token this API issued")
+		return t, ErrBadSyncToken
 	}
 	if t.PatientID != patientID || t.IssuedAt.Before(now.Add(-SyncRetention)) {
 		return t, ErrSyncExpired
