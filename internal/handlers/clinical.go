@@ -12,6 +12,7 @@ import (
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/policy"
 	"github.com/ketacare/api/internal/scheduling"
 	"github.com/ketacare/api/internal/store"
 )
@@ -28,21 +29,20 @@ const defaultSessionCount = 6
 // manage accounts, not care (x-roles keeps them out; this is the second
 // lock). Anyone who may not see the patient gets NotFound.
 func (s *Server) careTeamWriter(ctx context.Context, patientID uuid.UUID) (auth.Identity, error) {
-	id, err := s.patientReader(ctx, patientID)
+	id, access, err := s.patientAccess(ctx, patientID)
 	if err != nil {
 		return id, err
 	}
-	if id.Role != models.RoleClinician {
+	if !access.WriteClinical {
 		return id, apperr.New(apperr.Forbidden, "Only clinicians on the patient's care team write clinical records.")
 	}
 	return id, nil
 }
 
-// seesClinicalNotes reports whether a caller who may read a patient's
-// records also sees the care team's clinical notes. Only the care team does
-// (patientReader admits a clinician only when on it): not the patient, and
-// not admins, who manage accounts and have no need for therapy notes.
-func seesClinicalNotes(id auth.Identity) bool { return id.Role == models.RoleClinician }
+// seesClinicalNotes reports whether a caller already admitted to a
+// patient's records also sees the care team's clinical notes (the policy
+// decides).
+func seesClinicalNotes(id auth.Identity) bool { return policy.SeesClinicalNotes(callerOf(id)) }
 
 // fieldErrors gathers the invalid fields of a request, so one answer names
 // them all.

@@ -16,6 +16,7 @@ import (
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/metrics"
+	"github.com/ketacare/api/internal/policy"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -67,7 +68,8 @@ const clockSkew = 5 * time.Minute
 // Server implements the generated strict server interface.
 type Server struct {
 	Deps
-	doc *openapi3.T
+	doc    *openapi3.T
+	policy *policy.Policy
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/policy"
 )
 
 // BodyLimit is the largest request body accepted.
@@ -32,7 +33,7 @@ func New(deps Deps) (*echo.Echo, error) {
 	}
 	// Every line logged with a request's context names the request.
 	deps.Log = slog.New(requestLog{deps.Log.Handler()})
-	s := &Server{Deps: deps, doc: doc}
+	s := &Server{Deps: deps, doc: doc, policy: policy.New(deps.Store)}
 	contract := &contractMiddleware{router: router, signer: deps.Signer, accounts: deps.Store}
 
 	e := echo.New()

@@ -27,6 +27,13 @@ func (s *Store) IsOnCareTeam(ctx context.Context, patientID, clinicianID uuid.UU
 	return n > 0, translate(err, "")
 }
 
+// PatientExists reports whether there is a patient with the id.
+func (s *Store) PatientExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	var n int64
+	err := s.conn(ctx).Model(&models.User{}).Where("id = ? AND role = ?", id, models.RolePatient).Limit(1).Count(&n).Error
+	return n > 0, translate(err, "")
+}
+
 // PatientByID returns the patient with the id; other roles are NotFound.
 func (s *Store) PatientByID(ctx context.Context, id uuid.UUID) (models.User, error) {
 	var u models.User
