@@ -76,11 +76,12 @@ func Seed(ctx context.Context, a *app.App) ([]Login, error) {
 	defer store.SetClock(time.Time{})
 
 	var logins []Login
-	adminEmail, adminPassword := a.Config.AdminEmail, a.Config.AdminPassword
+	adminEmail := a.Config.AdminEmail
 	about := "the clinic's admin (ADMIN_EMAIL)"
 	shown := "(the ADMIN_PASSWORD you set)"
 	if adminEmail == "" {
-		adminEmail, adminPassword = "admin@demo-clinic.example", newPassword()
+		adminEmail = "admin@demo-clinic.example"
+		adminPassword := newPassword()
 		about, shown = "the clinic's admin (demo)", adminPassword
 		if _, err := handlers.EnsureAdmin(ctx, a.Store, auth.NewHasher(a.Config.HashConcurrency), adminEmail, adminPassword); err != nil {
 			return nil, fmt.Errorf("create the demo admin: %w", err)

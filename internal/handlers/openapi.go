@@ -26,13 +26,13 @@ import (
 
 func init() {
 	openapi3.DefineStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`))
-	openapi3.DefineStringFormatCallback("email", func(s string) error {
+	openapi3.DefineStringFormatValidator("email", openapi3.NewCallbackValidator(func(s string) error {
 		a, err := mail.ParseAddress(s)
 		if err != nil || a.Address != s {
 			return errors.New("is not an email address")
 		}
 		return nil
-	})
+	}))
 }
 
 // LoadSpec parses and checks the OpenAPI document.

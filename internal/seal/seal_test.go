@@ -119,7 +119,8 @@ func TestParseKey(t *testing.T) {
 		t.Fatalf("surrounding space must be ignored: %v", err)
 	}
 	raw, _ := seal.ParseKey(k)
-	if seal.KeyID(raw) != seal.KeyID(raw) || len(seal.KeyID(raw)) != 16 || strings.Contains(k, seal.KeyID(raw)) {
+	again, _ := seal.ParseKey(k)
+	if seal.KeyID(raw) != seal.KeyID(again) || len(seal.KeyID(raw)) != 16 || strings.Contains(k, seal.KeyID(raw)) {
 		t.Fatal("key ids must be stable, 16 hex digits, and not the key")
 	}
 }
