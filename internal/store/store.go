@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -71,13 +72,26 @@ func translate(err error, conflict string) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case unreachable(err):
-		return &apperr.Error{Code: apperr.Unavailable, Message: "The database cannot be reached; retry in a moment.", Err: err}
+		return &apperr.Error{Code: apperr.Unavailable, Message: "The database cannot be reached; retry in a moment.", Err: fmt.Errorf("%s: %w", where(), err)}
 	}
 	var ae *apperr.Error
 	if errors.As(err, &ae) {
 		return err
 	}
-	return &apperr.Error{Code: apperr.Internal, Message: "Internal error.", Err: err}
+	return &apperr.Error{Code: apperr.Internal, Message: "Internal error.", Err: fmt.Errorf("%s: %w", where(), err)}
+}
+
+// where names the store function that called translate (directly or
+// through found), so that a logged internal error says which call failed.
+func where() string {
+	pcs := make([]uintptr, 4)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(3, pcs)])
+	for {
+		f, more := frames.Next()
+		if !strings.HasSuffix(f.Function, "store.found") || !more {
+			return strings.TrimPrefix(f.Function, "github.com/ketacare/api/internal/")
+		}
+	}
 }
 
 // unreachable reports whether err means the database could not be reached
