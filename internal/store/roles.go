@@ -82,12 +82,14 @@ func GrantRuntime(ctx context.Context, owner *gorm.DB, role, password string, lo
 		return fmt.Errorf("look up role %s: %w", role, err)
 	}
 	if len(found) == 0 {
-		var create string
-		if err := db.Raw(`SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', ?::text, ?::text)`, role, password).Scan(&create).Error; err != nil {
-			return err
-		}
-		if password == "" {
-			create = fmt.Sprintf("CREATE ROLE %s LOGIN", pgx.Identifier{role}.Sanitize())
+		// CREATE ROLE takes no parameters: the server quotes the password.
+		create := "CREATE ROLE " + pgx.Identifier{role}.Sanitize() + " LOGIN"
+		if password != "" {
+			var quoted string
+			if err := db.Raw(`SELECT quote_literal(?::text)`, password).Scan(&quoted).Error; err != nil {
+				return err
+			}
+			create += " PASSWORD " + quoted
 		}
 		if err := db.Exec(create).Error; err != nil {
 			return fmt.Errorf("create the service's role %s (DATABASE_URL's user) as %s: %w", role, me.Name, err)
