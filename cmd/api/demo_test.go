@@ -17,8 +17,8 @@ func TestSeedDemo(t *testing.T) {
 	// The README's way: no ADMIN_EMAIL, so the seeder makes a demo admin.
 	newcomer := []string{"ADMIN_EMAIL=", "ADMIN_PASSWORD="}
 
-	_, stderr, err := b.run(t, append(newcomer, "APP_ENV=production", "JWT_SECRET="+strings.Repeat("k", 40),
-		"DATABASE_URL=postgres://nobody@127.0.0.1:1/none", "DATA_ENCRYPTION_KEY="+base64.StdEncoding.EncodeToString(make([]byte, 32))), "seed-demo")
+	_, stderr, err := b.run(t, append(newcomer, "APP_ENV=production", "JWT_SECRET=demo-test-secret-0123456789-ABCDEFGH",
+		"DATABASE_URL=postgres://nobody@127.0.0.1:1/none", "DATA_ENCRYPTION_KEY="+base64.StdEncoding.EncodeToString([]byte("a demo test key, never for real!"))), "seed-demo")
 	if err == nil || !strings.Contains(stderr, "refuses to run with APP_ENV=production") {
 		t.Fatalf("seed-demo in production: err %v, stderr %q", err, stderr)
 	}

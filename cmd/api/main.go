@@ -2,7 +2,8 @@
 //
 //	api            serve the API (the default)
 //	api serve      the same
-//	api migrate    apply database migrations and exit
+//	api migrate    apply database migrations and exit; with MIGRATION_DATABASE_URL,
+//	               as that owner role, then grant DATABASE_URL's role its rights
 //	api healthcheck  exit 0 when the local server is ready (for containers without curl)
 //	api seed-demo  fill an empty database with a demo clinic and print its logins
 package main

@@ -39,18 +39,82 @@ type App struct {
 	server  *http.Server
 }
 
-// Open connects to the database and applies migrations; with migrateOnly
-// it stops there.
+// Open connects to the database and applies migrations. When
+// MIGRATION_DATABASE_URL names another role than DATABASE_URL, the
+// migrations run as that owner, which then (re)grants DATABASE_URL's role
+// what the service needs and nothing more; the connection returned is
+// always DATABASE_URL's.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {
-	db, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns})
+	separate := cfg.MigrationDatabaseURL != "" && cfg.MigrationDatabaseURL != cfg.DatabaseURL
+	if separate {
+		if err := migrateAsOwner(ctx, cfg, log); err != nil {
+			return nil, err
+		}
+	}
+	db, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	if err := store.Migrate(ctx, db, log); err != nil {
-		closeDB(db)
-		return nil, err
+	if !separate {
+		if err := store.Migrate(ctx, db, log); err != nil {
+			closeDB(db)
+			return nil, err
+		}
+	}
+	if store.Dialect(db) == store.Postgres {
+		if err := checkServiceRole(ctx, db, cfg, log); err != nil {
+			closeDB(db)
+			return nil, err
+		}
 	}
 	return db, nil
+}
+
+// migrateAsOwner applies the migrations as MIGRATION_DATABASE_URL's role and
+// grants DATABASE_URL's role its rights on every table there is now.
+func migrateAsOwner(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	role, password, err := store.RuntimeUser(cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("config: DATABASE_URL: %w", err)
+	}
+	owner, err := store.Open(store.Options{DatabaseURL: cfg.MigrationDatabaseURL, MaxConns: 2, Log: log})
+	if err != nil {
+		return fmt.Errorf("MIGRATION_DATABASE_URL: %w", err)
+	}
+	defer closeDB(owner)
+	if err := store.Migrate(ctx, owner, log); err != nil {
+		return err
+	}
+	me, err := store.CurrentRole(ctx, owner)
+	if err != nil {
+		return err
+	}
+	if me.Superuser {
+		log.Warn("MIGRATION_DATABASE_URL logs in as a superuser: the owner role needs only to own the schema", "role", me.Name)
+	}
+	return store.GrantRuntime(ctx, owner, role, password, log)
+}
+
+// checkServiceRole refuses to serve production as a superuser, which could
+// disable the audit trail's triggers whatever the grants say, and warns
+// when the service's role owns its tables (one URL for both roles).
+func checkServiceRole(ctx context.Context, db *gorm.DB, cfg config.Config, log *slog.Logger) error {
+	if cfg.Env != config.Production {
+		return nil
+	}
+	role, err := store.CurrentRole(ctx, db)
+	if err != nil {
+		return err
+	}
+	if role.Superuser {
+		return fmt.Errorf("config: DATABASE_URL: logs in as %s, a superuser, which could switch off the audit trail's guards "+
+			"when APP_ENV=production: log in as a role that owns nothing, and migrate with MIGRATION_DATABASE_URL (README, Deploying)", role.Name)
+	}
+	if role.OwnedTables > 0 {
+		log.Warn("DATABASE_URL's role owns the tables, so it could truncate or drop the audit trail: set MIGRATION_DATABASE_URL to the owner and DATABASE_URL to a role that owns nothing",
+			"role", role.Name, "tables", role.OwnedTables)
+	}
+	return nil
 }
 
 // New builds the service: it opens and migrates the database, creates the

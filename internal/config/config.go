@@ -50,6 +50,10 @@ type Config struct {
 	RateLimitPerMinute int           `env:"RATE_LIMIT_PER_MINUTE" envDefault:"600"`
 	// MetricsToken, when set, must come as a bearer token with GET /metrics.
 	MetricsToken string `env:"METRICS_TOKEN"`
+	// MigrationDatabaseURL logs in as the role that owns the tables and
+	// applies migrations; DATABASE_URL's role then only reads and writes
+	// rows. Unset: DATABASE_URL does both.
+	MigrationDatabaseURL string `env:"MIGRATION_DATABASE_URL"`
 
 	// Integration settings: add below.
 	DataEncryptionKey          string   `env:"DATA_ENCRYPTION_KEY"`
@@ -119,16 +123,34 @@ func (c *Config) validate() error {
 			return bad("DATABASE_URL", "must be a postgres:// URL")
 		}
 	}
-	if c.JWTSecret != "" && len(c.JWTSecret) < MinSecretBytes {
-		return bad("JWT_SECRET", "must be at least %d characters", MinSecretBytes)
-	}
-	for _, s := range c.JWTPreviousSecrets {
-		if len(s) < MinSecretBytes {
-			return bad("JWT_PREVIOUS_SECRETS", "each secret must be at least %d characters", MinSecretBytes)
+	if c.MigrationDatabaseURL != "" {
+		u, err := url.Parse(c.MigrationDatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return bad("MIGRATION_DATABASE_URL", "must be a postgres:// URL")
+		}
+		if c.DatabaseURL == "" {
+			return bad("MIGRATION_DATABASE_URL", "needs DATABASE_URL: it is the owner role of the PostgreSQL database DATABASE_URL names")
 		}
 	}
-	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
-		return bad("METRICS_TOKEN", "must be at least 16 characters")
+	if c.JWTSecret != "" {
+		if err := checkJWTSecret(c.JWTSecret); err != nil {
+			return bad("JWT_SECRET", "%v", err)
+		}
+	}
+	// A previous secret still verifies tokens, so a weak one forges them as
+	// well as a weak current one would.
+	for i, s := range c.JWTPreviousSecrets {
+		if err := checkJWTSecret(s); err != nil {
+			return bad("JWT_PREVIOUS_SECRETS", "secret %d %v", i+1, err)
+		}
+	}
+	if c.MetricsToken != "" {
+		if len(c.MetricsToken) < 16 {
+			return bad("METRICS_TOKEN", "must be at least 16 characters")
+		}
+		if err := checkVariety(c.MetricsToken, 16); err != nil {
+			return bad("METRICS_TOKEN", "%v", err)
+		}
 	}
 	if c.Env == Production {
 		if c.JWTSecret == "" {
@@ -211,6 +233,15 @@ func (c *Config) TrustedProxyNets() ([]*net.IPNet, error) {
 	return nets, nil
 }
 
+// MigrationURL is the URL migrations run with: MIGRATION_DATABASE_URL, or
+// DATABASE_URL when it is unset.
+func (c *Config) MigrationURL() string {
+	if c.MigrationDatabaseURL != "" {
+		return c.MigrationDatabaseURL
+	}
+	return c.DatabaseURL
+}
+
 // SlogLevel is LOG_LEVEL as a slog level.
 func (c *Config) SlogLevel() slog.Level {
 	var lvl slog.Level
@@ -281,7 +312,7 @@ func randomSecret() (string, error) {
 
 func checkJWTSecret(s string) error {
 	if len(s) < MinSecretBytes {
-		return fmt.Errorf("is shorter than %d characters", MinSecretBytes)
+		return fmt.Errorf("must be at least %d characters", MinSecretBytes)
 	}
-	return nil
+	return checkVariety(s, MinSecretBytes)
 }

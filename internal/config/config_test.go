@@ -12,7 +12,8 @@ import (
 	"github.com/ketacare/api/internal/config"
 )
 
-var secret = strings.Repeat("s", 40)
+// secret is a JWT_SECRET varied enough to pass: a passphrase, not a key.
+var secret = "correct-horse-battery-staple-42!-for-tests"
 
 func TestDefaults(t *testing.T) {
 	c, err := config.Load(nil)

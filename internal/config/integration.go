@@ -16,10 +16,18 @@ const dataKeyFile = "data_encryption_key"
 // each must be base64 of 32 bytes, and production must set its own.
 func (c *Config) checkDataEncryptionKeys() error {
 	if c.DataEncryptionKey != "" {
-		if _, err := seal.ParseKey(c.DataEncryptionKey); err != nil {
+		key, err := seal.ParseKey(c.DataEncryptionKey)
+		if err != nil {
 			return fmt.Errorf("config: DATA_ENCRYPTION_KEY: %v (generate one with: openssl rand -base64 32)", err)
 		}
+		if distinct(key) < minDistinctBytes {
+			return fmt.Errorf("config: DATA_ENCRYPTION_KEY: has too little variety: %d different bytes in 32, no random key has fewer than %d (generate one with: openssl rand -base64 32)",
+				distinct(key), minDistinctBytes)
+		}
 	}
+	// Previous keys only open what they once sealed: refusing a weak one
+	// would make those rows unreadable, not safer. The current key seals
+	// every rewrite, so a weak key is rotated out by replacing it.
 	for i, k := range c.DataEncryptionPreviousKeys {
 		if _, err := seal.ParseKey(k); err != nil {
 			return fmt.Errorf("config: DATA_ENCRYPTION_PREVIOUS_KEYS: key %d %v", i+1, err)

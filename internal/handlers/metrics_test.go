@@ -91,8 +91,13 @@ func TestMetricsToken(t *testing.T) {
 		t.Fatalf("the metrics lack the request counter:\n%.500s", r.Body)
 	}
 
-	// In production, without a token, nobody may read them.
-	env = env.Reboot(func(c *config.Config) { c.MetricsToken, c.Env = "", config.Production })
+	// In production, without a token, nobody may read them. (Production
+	// refuses to serve as a superuser: on PostgreSQL it runs as a role of
+	// its own, as deployed.)
+	env = env.Reboot(func(c *config.Config) {
+		c.MetricsToken, c.Env = "", config.Production
+		apitest.LeastPrivilege(t, c)
+	})
 	env.Get("/metrics", "").Expect(t, http.StatusUnauthorized).Problem(t)
 	env.Do(apitest.Request{Method: http.MethodGet, Path: "/metrics", Header: http.Header{"Authorization": {"Bearer "}}}).
 		Expect(t, http.StatusUnauthorized).Problem(t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -37,7 +38,14 @@ type Options struct {
 	// MaxConns caps open connections, and is also the idle pool size, so
 	// that a steady load reuses connections instead of opening new ones.
 	MaxConns int
+	// Log hears when the data folder or the SQLite files were readable by
+	// others and had their permissions tightened; nil discards it.
+	Log *slog.Logger
 }
+
+// sqliteFile is the database's file in DataDir; SQLite keeps its write-ahead
+// log and shared-memory index beside it, with -wal and -shm appended.
+const sqliteFile = "ketacare.db"
 
 // Open connects to the database the options name.
 func Open(opts Options) (*gorm.DB, error) {
@@ -53,10 +61,15 @@ func Open(opts Options) (*gorm.DB, error) {
 	if opts.DatabaseURL != "" {
 		dialector = postgres.Open(opts.DatabaseURL)
 	} else {
-		if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("create data folder: %w", err)
+		log := opts.Log
+		if log == nil {
+			log = slog.New(slog.DiscardHandler)
 		}
-		dialector = sqlite.Open(sqliteDSN(filepath.Join(opts.DataDir, "ketacare.db")))
+		path, err := privateSQLiteFiles(opts.DataDir, log)
+		if err != nil {
+			return nil, err
+		}
+		dialector = sqlite.Open(sqliteDSN(path))
 	}
 	db, err := gorm.Open(dialector, cfg)
 	if err != nil {
@@ -71,6 +84,53 @@ func Open(opts Options) (*gorm.DB, error) {
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	sqlDB.SetConnMaxLifetime(time.Hour)
 	return db, nil
+}
+
+// privateSQLiteFiles makes the data folder 0700 and the database, WAL and
+// shared-memory files 0600, tightening any that are looser, and returns the
+// database file's path. SQLite creates a new database file 0644 (less the
+// umask) and gives its -wal and -shm files the database file's mode, so
+// creating the database file first, empty (which SQLite reads as a new
+// database), makes all three private.
+func privateSQLiteFiles(dir string, log *slog.Logger) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create data folder: %w", err)
+	}
+	if err := tighten(dir, 0o700, log); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, sqliteFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := tighten(p, 0o600, log); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+	}
+	return path, nil
+}
+
+// tighten takes from path every permission beyond perm.
+func tighten(path string, perm fs.FileMode, log *slog.Logger) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	was := fi.Mode().Perm()
+	if was&^perm == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, was&perm); err != nil {
+		return fmt.Errorf("make %s private: %w", path, err)
+	}
+	log.Warn("the data folder held a file others could read: permissions tightened", "path", path,
+		"was", fmt.Sprintf("%04o", was), "now", fmt.Sprintf("%04o", was&perm))
+	return nil
 }
 
 // sqliteDSN sets, on every connection the pool opens: WAL so readers do not
