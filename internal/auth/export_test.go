@@ -1,0 +1,5 @@
+package auth
+
+// LoadCommonLists parses the embedded lists again, for the benchmark of what
+// holding them costs.
+func LoadCommonLists() []string { return loadCommon(generatedList, projectList) }
