@@ -73,9 +73,6 @@ func loadCommon(texts ...string) []string {
 	return slices.Compact(out)
 }
 
-// CommonListLen is how many distinct entries the common-password lists hold.
-func CommonListLen() int { return len(common) }
-
 // isCommon compares without regard to case or surrounding whitespace: a
 // listed password with capitals or a trailing space is no harder to guess.
 func isCommon(password string) bool {
