@@ -29,7 +29,7 @@ func TestBinary(t *testing.T) {
 	call(t, "GET", base+"/v1/me", login["access_token"].(string), "", 200)
 	refreshed := call(t, "POST", base+"/v1/auth/refresh", "", fmt.Sprintf(`{"refresh_token":%q}`, tokens["refresh_token"]), 200)
 	call(t, "GET", base+"/v1/me", refreshed["access_token"].(string), "", 200)
-	admin := call(t, "POST", base+"/v1/auth/login", "", `{"email":"admin@clinic.example","password":"change-me-admin-passphrase"}`, 200)
+	admin := call(t, "POST", base+"/v1/auth/login", "", `{"email":"admin@clinic.example","password":"change-this-passphrase-now"}`, 200)
 	call(t, "POST", base+"/v1/clinicians", admin["access_token"].(string),
 		`{"email":"dr.rivera@clinic.example","display_name":"Dr. Sam Rivera","profession":"psychiatrist","password":"a-long-initial-passphrase"}`, 201)
 
@@ -40,7 +40,7 @@ func TestBinary(t *testing.T) {
 			t.Errorf("logs lack %s", want)
 		}
 	}
-	for _, secret := range []string{"tide-pool-lantern", "alex@example.com", "change-me-admin-passphrase"} {
+	for _, secret := range []string{"tide-pool-lantern", "alex@example.com", "change-this-passphrase-now"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("logs contain %q", secret)
 		}
@@ -85,7 +85,7 @@ func buildBinary(t *testing.T) *binary {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	b.env = append(os.Environ(), "DATA_DIR="+b.dataDir,
-		"ADMIN_EMAIL=admin@clinic.example", "ADMIN_PASSWORD=change-me-admin-passphrase", "JWT_SECRET=", "DATABASE_URL=")
+		"ADMIN_EMAIL=admin@clinic.example", "ADMIN_PASSWORD=change-this-passphrase-now", "JWT_SECRET=", "DATABASE_URL=")
 	if url := apitest.FreshPostgres(t); url != "" {
 		b.dbURL = url
 		b.env = append(b.env, "DATABASE_URL="+url)

@@ -887,7 +887,14 @@ type CareTeamPage struct {
 type ChangePasswordRequest struct {
 	CurrentPassword string `json:"current_password"`
 
-	// NewPassword 10 to 128 characters; commonly used passwords are refused.
+	// NewPassword 10 to 128 characters (Unicode code points), and not: blank or only
+	// whitespace; one character repeated; a commonly used password or word
+	// of 10 or more characters (about 9,900 of them, compared without regard
+	// to case or surrounding whitespace); or containing the account's email
+	// address, a word of 4 or more letters or digits of its email before the
+	// `@` or of its display name, or those words run together. A refused
+	// password answers 400 whose `errors` entry names the field and the rule
+	// broken, never the password.
 	NewPassword NewPassword `json:"new_password"`
 }
 
@@ -961,7 +968,14 @@ type CreateClinicianRequest struct {
 	// Email Example: alex@example.com
 	Email Email `json:"email"`
 
-	// Password 10 to 128 characters; commonly used passwords are refused.
+	// Password 10 to 128 characters (Unicode code points), and not: blank or only
+	// whitespace; one character repeated; a commonly used password or word
+	// of 10 or more characters (about 9,900 of them, compared without regard
+	// to case or surrounding whitespace); or containing the account's email
+	// address, a word of 4 or more letters or digits of its email before the
+	// `@` or of its display name, or those words run together. A refused
+	// password answers 400 whose `errors` entry names the field and the rule
+	// broken, never the password.
 	Password   NewPassword `json:"password"`
 	Profession Profession  `json:"profession"`
 }
@@ -1517,7 +1531,14 @@ type MoodSummary struct {
 	Last7Days  MoodAverage `json:"last_7_days"`
 }
 
-// NewPassword 10 to 128 characters; commonly used passwords are refused.
+// NewPassword 10 to 128 characters (Unicode code points), and not: blank or only
+// whitespace; one character repeated; a commonly used password or word
+// of 10 or more characters (about 9,900 of them, compared without regard
+// to case or surrounding whitespace); or containing the account's email
+// address, a word of 4 or more letters or digits of its email before the
+// `@` or of its display name, or those words run together. A refused
+// password answers 400 whose `errors` entry names the field and the rule
+// broken, never the password.
 type NewPassword = string
 
 // NextCursor Pass as `cursor` to get the next page; null on the last page.
@@ -1676,13 +1697,27 @@ type RegisterRequest struct {
 	// Email Example: alex@example.com
 	Email Email `json:"email"`
 
-	// Password 10 to 128 characters; commonly used passwords are refused.
+	// Password 10 to 128 characters (Unicode code points), and not: blank or only
+	// whitespace; one character repeated; a commonly used password or word
+	// of 10 or more characters (about 9,900 of them, compared without regard
+	// to case or surrounding whitespace); or containing the account's email
+	// address, a word of 4 or more letters or digits of its email before the
+	// `@` or of its display name, or those words run together. A refused
+	// password answers 400 whose `errors` entry names the field and the rule
+	// broken, never the password.
 	Password NewPassword `json:"password"`
 }
 
 // ResetPasswordRequest defines model for ResetPasswordRequest.
 type ResetPasswordRequest struct {
-	// NewPassword 10 to 128 characters; commonly used passwords are refused.
+	// NewPassword 10 to 128 characters (Unicode code points), and not: blank or only
+	// whitespace; one character repeated; a commonly used password or word
+	// of 10 or more characters (about 9,900 of them, compared without regard
+	// to case or surrounding whitespace); or containing the account's email
+	// address, a word of 4 or more letters or digits of its email before the
+	// `@` or of its display name, or those words run together. A refused
+	// password answers 400 whose `errors` entry names the field and the rule
+	// broken, never the password.
 	NewPassword NewPassword `json:"new_password"`
 }
 

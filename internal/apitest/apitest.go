@@ -38,7 +38,7 @@ import (
 // Admin credentials of the first admin every test clinic has.
 const (
 	AdminEmail    = "admin@clinic.test"
-	AdminPassword = "admin-passphrase-for-tests"
+	AdminPassword = "passphrase-for-tests-only"
 )
 
 func init() {

@@ -1,40 +1,14 @@
 package auth
 
 import (
-	"bufio"
 	"context"
-	_ "embed"
 	"runtime"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
-
-	"github.com/ketacare/api/internal/apperr"
-)
-
-// Password length bounds, in characters.
-const (
-	MinPasswordLen = 10
-	MaxPasswordLen = 128
 )
 
 // params are OWASP's argon2id minimum (m=19 MiB, t=2, p=1).
 var params = &argon2id.Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-
-//go:embed common_passwords.txt
-var commonList string
-
-var common = func() map[string]struct{} {
-	m := map[string]struct{}{}
-	sc := bufio.NewScanner(strings.NewReader(commonList))
-	for sc.Scan() {
-		if w := strings.TrimSpace(sc.Text()); w != "" && !strings.HasPrefix(w, "#") {
-			m[strings.ToLower(w)] = struct{}{}
-		}
-	}
-	return m
-}()
 
 // Hasher hashes and checks passwords with argon2id. Each hash takes 19 MiB,
 // so only a few run at once: a burst of logins queues instead of exhausting
@@ -92,20 +66,4 @@ func (h *Hasher) Verify(ctx context.Context, password, hash string) (bool, error
 		return false, err
 	}
 	return argon2id.ComparePasswordAndHash(password, hash)
-}
-
-// CheckPolicy returns an Invalid error naming field when password is too
-// short, too long, or commonly used.
-func CheckPolicy(field, password string) error {
-	n := utf8.RuneCountInString(password)
-	switch {
-	case n < MinPasswordLen:
-		return apperr.Field(field, "must be at least 10 characters")
-	case n > MaxPasswordLen:
-		return apperr.Field(field, "must be at most 128 characters")
-	}
-	if _, bad := common[strings.ToLower(password)]; bad {
-		return apperr.Field(field, "is a commonly used password; choose another")
-	}
-	return nil
 }

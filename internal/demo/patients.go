@@ -17,8 +17,8 @@ var checklistDone = map[string]bool{"fasting_confirmed": true, "ride_home_arrang
 // finished is Casey, who completed a six-session course three weeks ago and
 // is in remission by PHQ-9.
 func (st *story) finished(psych, therapist *member) *member {
-	p := &member{email: "casey" + domain, name: "Casey (demo)", password: newPassword(),
-		about: "finished a six-session course three weeks ago; PHQ-9 19 -> 4 (response and remission)"}
+	p := newMember(member{email: "casey" + domain, name: "Casey (demo)",
+		about: "finished a six-session course three weeks ago; PHQ-9 19 -> 4 (response and remission)"})
 	c := &course{patient: p}
 	st.on(st.day(-46, 9, 0), func() error { return st.newPatient(p, psych, therapist) })
 	st.assess(c, st.day(-45, 18, 0), 19, 1, 14)
@@ -100,8 +100,8 @@ func (st *story) finished(psych, therapist *member) *member {
 
 // midCourse is Blake, three sessions into six, preparing for the fourth.
 func (st *story) midCourse(psych, therapist *member) *member {
-	p := &member{email: "blake" + domain, name: "Blake (demo)", password: newPassword(),
-		about: "three sessions done of six, the fourth in two days; journaling, goals, PHQ-9 improving"}
+	p := newMember(member{email: "blake" + domain, name: "Blake (demo)",
+		about: "three sessions done of six, the fourth in two days; journaling, goals, PHQ-9 improving"})
 	c := &course{patient: p}
 	st.on(st.day(-14, 9, 0), func() error { return st.newPatient(p, psych, therapist) })
 	st.assess(c, st.day(-13, 19, 0), 18, 0, 13)
@@ -165,8 +165,8 @@ func (st *story) midCourse(psych, therapist *member) *member {
 // upcoming is Avery, evaluated and planned, whose first session is in two
 // days; their baseline PHQ-9 raised a safety alert still open.
 func (st *story) upcoming(psych *member) *member {
-	p := &member{email: "avery" + domain, name: "Avery (demo)", password: newPassword(),
-		about: "evaluated, first session in two days, preparation started; baseline PHQ-9 raised a safety alert that is still open"}
+	p := newMember(member{email: "avery" + domain, name: "Avery (demo)",
+		about: "evaluated, first session in two days, preparation started; baseline PHQ-9 raised a safety alert that is still open"})
 	c := &course{patient: p}
 	st.on(st.day(-5, 10, 0), func() error { return st.newPatient(p, psych) })
 	st.plan(c, psych, st.day(-3, 11, 0), 2, 3, 6, "iv_infusion")

@@ -77,8 +77,8 @@ func (s *seeder) clinic() ([]Login, error) {
 	var logins []Login
 
 	// The clinicians' accounts exist from the first day of the story.
-	psych := &member{email: "morgan.reyes" + domain, name: "Dr. Morgan Reyes (demo)", profession: "psychiatrist", password: newPassword()}
-	therapist := &member{email: "robin.hale" + domain, name: "Robin Hale (demo)", profession: "therapist", password: newPassword()}
+	psych := newMember(member{email: "morgan.reyes" + domain, name: "Dr. Morgan Reyes (demo)", profession: "psychiatrist"})
+	therapist := newMember(member{email: "robin.hale" + domain, name: "Robin Hale (demo)", profession: "therapist"})
 	for _, c := range []*member{psych, therapist} {
 		st.on(st.day(-50, 9, 0), func() error { return st.newClinician(c) })
 	}
@@ -104,6 +104,12 @@ func (s *seeder) clinic() ([]Login, error) {
 type member struct {
 	email, name, profession, password, about string
 	caller
+}
+
+// newMember gives the account a fresh password.
+func newMember(m member) *member {
+	m.password = newPassword(m.email, m.name)
+	return &m
 }
 
 func (st *story) newClinician(m *member) error {

@@ -85,7 +85,7 @@ func TestCliniciansAreAdminOnly(t *testing.T) {
 	if c.Role != api.RoleClinician || c.Profession == nil || *c.Profession != api.Psychiatrist {
 		t.Fatalf("unexpected clinician %+v", c)
 	}
-	env.Post("/v1/clinicians", admin.Token, map[string]any{"email": "DR.RIVERA@clinic.example", "display_name": "Other", "profession": "nurse", "password": "another-long-passphrase"}).
+	env.Post("/v1/clinicians", admin.Token, map[string]any{"email": "DR.RIVERA@clinic.example", "display_name": "Other", "profession": "nurse", "password": "a-second-long-passphrase"}).
 		Expect(t, http.StatusConflict).Problem(t)
 	env.Post("/v1/clinicians", admin.Token, map[string]any{"email": "x@clinic.example", "display_name": "X", "profession": "shaman", "password": "another-long-passphrase"}).
 		Expect(t, http.StatusBadRequest).Problem(t)

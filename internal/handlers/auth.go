@@ -19,7 +19,7 @@ var errBadLogin = apperr.New(apperr.Unauthorized, "The email or password is inco
 // Register creates a patient account and signs it in.
 func (s *Server) Register(ctx context.Context, req api.RegisterRequestObject) (api.RegisterResponseObject, error) {
 	b := req.Body
-	if err := auth.CheckPolicy("password", b.Password); err != nil {
+	if err := auth.CheckPolicy("password", b.Password, auth.Owner{Email: string(b.Email), Name: b.DisplayName}); err != nil {
 		return nil, err
 	}
 	u, err := s.createAccount(ctx, string(b.Email), b.DisplayName, b.Password, models.RolePatient, nil)
@@ -139,6 +139,9 @@ func tokenPair(access, refresh string, u models.User) api.AuthTokens {
 	}
 }
 
+// AdminDisplayName is the name of the first admin, made by EnsureAdmin.
+const AdminDisplayName = "Clinic admin"
+
 // EnsureAdmin creates the first admin from ADMIN_EMAIL and ADMIN_PASSWORD
 // when the clinic has no admin yet. It reports whether it created one.
 func EnsureAdmin(ctx context.Context, st *store.Store, h *auth.Hasher, email, password string) (bool, error) {
@@ -149,7 +152,7 @@ func EnsureAdmin(ctx context.Context, st *store.Store, h *auth.Hasher, email, pa
 	if err != nil || exists {
 		return false, err
 	}
-	if err := auth.CheckPolicy("ADMIN_PASSWORD", password); err != nil {
+	if err := auth.CheckPolicy("ADMIN_PASSWORD", password, auth.Owner{Email: email, Name: AdminDisplayName}); err != nil {
 		var ae *apperr.Error
 		if errors.As(err, &ae) && len(ae.Fields) > 0 {
 			return false, errors.New("config: ADMIN_PASSWORD: " + ae.Fields[0].Reason)
@@ -160,7 +163,7 @@ func EnsureAdmin(ctx context.Context, st *store.Store, h *auth.Hasher, email, pa
 	if err != nil {
 		return false, err
 	}
-	u := models.User{Email: email, DisplayName: "Clinic admin", Role: models.RoleAdmin, PasswordHash: hash}
+	u := models.User{Email: email, DisplayName: AdminDisplayName, Role: models.RoleAdmin, PasswordHash: hash}
 	if err := st.CreateUser(ctx, &u); err != nil {
 		return false, err
 	}

@@ -12,7 +12,7 @@ import (
 // CreateClinician creates a clinician account (admins only, by x-roles).
 func (s *Server) CreateClinician(ctx context.Context, req api.CreateClinicianRequestObject) (api.CreateClinicianResponseObject, error) {
 	b := req.Body
-	if err := auth.CheckPolicy("password", b.Password); err != nil {
+	if err := auth.CheckPolicy("password", b.Password, auth.Owner{Email: string(b.Email), Name: b.DisplayName}); err != nil {
 		return nil, err
 	}
 	prof := string(b.Profession)

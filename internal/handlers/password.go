@@ -48,7 +48,7 @@ func (s *Server) ResetPassword(ctx context.Context, req api.ResetPasswordRequest
 }
 
 func (s *Server) setPassword(ctx context.Context, u models.User, password string) error {
-	if err := auth.CheckPolicy("new_password", password); err != nil {
+	if err := auth.CheckPolicy("new_password", password, auth.Owner{Email: u.Email, Name: u.DisplayName}); err != nil {
 		return err
 	}
 	hash, err := s.Hasher.Hash(ctx, password)

@@ -52,7 +52,7 @@ async function journey(baseUrl: string): Promise<void> {
 
   // The server may be shared with other runs: the email is this run's own.
   const email = `patient-${randomUUID()}@example.com`;
-  const password = "tide-pool-lantern-journey";
+  const password = "tide-pool-lantern-dawn";
 
   let promptKey = "";
   let entry: Schemas["JournalEntry"] | undefined;
