@@ -39,7 +39,7 @@ type App struct {
 	Metrics *metrics.Metrics
 	// ThrottleKeys name the keys password attempts are counted against.
 	ThrottleKeys *throttle.Keyer
-	server  *http.Server
+	server       *http.Server
 }
 
 // Open connects to the database and applies migrations; with migrateOnly
