@@ -70,8 +70,8 @@ func TestTwoInstances(t *testing.T) {
 			wg.Go(func() { statuses[i] = login(env.For(t), "burst@example.com", "wrong-passphrase").Status })
 		}
 		wg.Wait()
-		if checked := len(statuses) - countOf(statuses, http.StatusTooManyRequests); checked > 10 {
-			t.Fatalf("%d of 40 guesses at one account, sent at once to two instances, were checked: %v", checked, statuses)
+		if checked := len(statuses) - countOf(statuses, http.StatusTooManyRequests); checked < 1 || checked > 10 {
+			t.Fatalf("%d of 40 guesses at one account, sent at once to two instances, were checked, want 1 to 10: %v", checked, statuses)
 		}
 	})
 
