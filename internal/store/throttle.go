@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/fnv"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -33,10 +34,15 @@ func (s *Store) ReserveAttempt(ctx context.Context, keys []throttle.Key, now tim
 	var wait time.Duration
 	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		if Dialect(tx) == Postgres {
-			for _, id := range lockIDs(keys) {
-				if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", id).Error; err != nil {
-					return err
-				}
+			// One statement takes every lock, left to right in its list.
+			ids := lockIDs(keys)
+			calls := make([]string, len(ids))
+			args := make([]any, len(ids))
+			for i, id := range ids {
+				calls[i], args[i] = "pg_advisory_xact_lock(?)", id
+			}
+			if err := tx.Exec("SELECT "+strings.Join(calls, ", "), args...).Error; err != nil {
+				return err
 			}
 		}
 		for _, k := range keys {
