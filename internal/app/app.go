@@ -21,6 +21,7 @@ import (
 	"github.com/ketacare/api/internal/handlers"
 	"github.com/ketacare/api/internal/metrics"
 	"github.com/ketacare/api/internal/store"
+	"github.com/ketacare/api/internal/throttle"
 )
 
 // RequestTimeout bounds the work of one request.
@@ -36,7 +37,9 @@ type App struct {
 	Echo   *echo.Echo
 	// Metrics are this instance's Prometheus metrics, served at /metrics.
 	Metrics *metrics.Metrics
-	server  *http.Server
+	// ThrottleKeys name the keys password attempts are counted against.
+	ThrottleKeys *throttle.Keyer
+	server       *http.Server
 }
 
 // Open connects to the database and applies migrations. When
@@ -127,6 +130,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
+	throttleKeys, err := throttleKeyer(cfg)
+	if err != nil {
+		return nil, err
+	}
 	db, err := Open(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -138,7 +145,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	}
 	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db),
 		Signer:  auth.NewSigner(cfg.JWTSecret, cfg.JWTPreviousSecrets...),
-		Metrics: metrics.New(sqlDB)}
+		Metrics: metrics.New(sqlDB), ThrottleKeys: throttleKeys}
 	hasher := auth.NewHasher(cfg.HashConcurrency)
 	proxies, _ := cfg.TrustedProxyNets() // checked by config.Load
 	created, err := handlers.EnsureAdmin(ctx, a.Store, hasher, cfg.AdminEmail, cfg.AdminPassword)
@@ -153,7 +160,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		log.Warn("METRICS_TOKEN is not set: /metrics refuses every scrape; set it to monitor this instance")
 	}
 	a.Echo, err = handlers.New(handlers.Deps{
-		Store: a.Store, Signer: a.Signer, Hasher: hasher, Log: log, Spec: docs.OpenAPI,
+		Store: a.Store, Signer: a.Signer, Hasher: hasher, Throttle: throttleKeys, Log: log, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
 		Idempotency: store.NewIdempotency(a.Store, dataKeys), RateLimitPerMinute: cfg.RateLimitPerMinute,
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken, MetricsOpen: cfg.Env != config.Production,

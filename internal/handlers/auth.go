@@ -10,6 +10,7 @@ import (
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/store"
+	"github.com/ketacare/api/internal/throttle"
 )
 
 // errBadLogin is the single answer to a failed login, whether or not the
@@ -43,18 +44,15 @@ func (s *Server) createAccount(ctx context.Context, email, name, password, role 
 	return u, s.Store.CreateUser(ctx, &u)
 }
 
-// Login checks the password and returns a new token pair. Failures are
-// throttled per account and per client address, in the database so the
-// limit holds across instances.
+// Login checks the password and returns a new token pair. The attempt is
+// counted against the account and the client's address before the password
+// is checked (see the throttle package for the rules), in the database so
+// the limit holds across instances and parallel requests.
 func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.LoginResponseObject, error) {
-	account, keys := throttleKeys(ctx, req.Body.Email)
-	now := store.Now()
-	until, err := s.Store.LoginLockedUntil(ctx, keys, now)
+	keys := []throttle.Key{s.Throttle.Account(store.NormalizeEmail(req.Body.Email)), s.Throttle.Address(clientAddress(ctx))}
+	attempt, err := s.reserveAttempt(ctx, keys, "Too many failed sign-ins; wait before trying again.")
 	if err != nil {
 		return nil, err
-	}
-	if !until.IsZero() {
-		return nil, &apperr.Error{Code: apperr.TooMany, Message: "Too many failed logins; wait before trying again.", RetryAfter: until.Sub(now)}
 	}
 	u, err := s.Store.UserByEmail(ctx, req.Body.Email)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
@@ -68,13 +66,11 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 	}
 	// A closed account is refused exactly like a wrong password, after the
 	// same work, so the answer does not tell that the account was closed.
+	// The reserved attempt stays, counted as a failure.
 	if !ok || u.DeactivatedAt != nil {
-		if err := s.Store.RecordLoginFailure(ctx, keys, now); err != nil {
-			return nil, err
-		}
 		return nil, errBadLogin
 	}
-	if err := s.Store.ResetLoginFailures(ctx, account); err != nil {
+	if err := s.Store.Succeeded(ctx, attempt); err != nil {
 		return nil, err
 	}
 	tokens, err := s.issueTokens(ctx, u)
@@ -84,11 +80,17 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 	return api.Login200JSONResponse{Body: tokens}, nil
 }
 
-// throttleKeys are the keys a failed password counts against: the account
-// (the first) and the client's address.
-func throttleKeys(ctx context.Context, email string) (string, []string) {
-	account := "account:" + store.NormalizeEmail(email)
-	return account, []string{account, "address:" + clientAddress(ctx)}
+// reserveAttempt counts a password attempt against keys before any hashing,
+// or refuses it with 429 and Retry-After when a key must still wait.
+func (s *Server) reserveAttempt(ctx context.Context, keys []throttle.Key, message string) (store.Attempt, error) {
+	attempt, wait, err := s.Store.ReserveAttempt(ctx, keys, store.Now())
+	if err != nil {
+		return store.Attempt{}, err
+	}
+	if wait > 0 {
+		return store.Attempt{}, &apperr.Error{Code: apperr.TooMany, Message: message, RetryAfter: wait}
+	}
+	return attempt, nil
 }
 
 // RefreshToken rotates a refresh token into a new pair.

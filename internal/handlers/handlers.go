@@ -18,6 +18,7 @@ import (
 	"github.com/ketacare/api/internal/metrics"
 	"github.com/ketacare/api/internal/policy"
 	"github.com/ketacare/api/internal/store"
+	"github.com/ketacare/api/internal/throttle"
 )
 
 // Deps are what the handlers need.
@@ -25,7 +26,9 @@ type Deps struct {
 	Store  *store.Store
 	Signer *auth.Signer
 	Hasher *auth.Hasher
-	Log    *slog.Logger
+	// Throttle names the keys password attempts are counted against.
+	Throttle *throttle.Keyer
+	Log      *slog.Logger
 	// Spec is the raw OpenAPI document, served at /openapi.yaml.
 	Spec []byte
 	// CORSAllowedOrigins lists the browser origins allowed to call the API.

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -13,7 +14,8 @@ import (
 // TestTwoInstances runs two API instances on one database, as a clinic
 // behind a load balancer would, and shows that what must hold across
 // requests holds across instances: refresh-token rotation and reuse
-// detection, Idempotency-Key replays, login throttling, and delta sync.
+// detection, Idempotency-Key replays, login throttling (parallel guesses
+// sent to both included), and delta sync.
 func TestTwoInstances(t *testing.T) {
 	a := apitest.New(t)
 	b := a.Reboot(func(*config.Config) {})
@@ -56,6 +58,23 @@ func TestTwoInstances(t *testing.T) {
 		login(b, "locked@example.com", "a-decent-passphrase").Expect(t, http.StatusTooManyRequests)
 	})
 
+	t.Run("parallel guesses", func(t *testing.T) {
+		register(a, "burst@example.com", "a-decent-passphrase", "B").Expect(t, http.StatusCreated)
+		statuses := make([]int, 40)
+		var wg sync.WaitGroup
+		for i := range statuses {
+			env := a
+			if i%2 == 1 {
+				env = b
+			}
+			wg.Go(func() { statuses[i] = login(env.For(t), "burst@example.com", "wrong-passphrase").Status })
+		}
+		wg.Wait()
+		if checked := len(statuses) - countOf(statuses, http.StatusTooManyRequests); checked < 1 || checked > 10 {
+			t.Fatalf("%d of 40 guesses at one account, sent at once to two instances, were checked, want 1 to 10: %v", checked, statuses)
+		}
+	})
+
 	t.Run("delta sync", func(t *testing.T) {
 		p := a.Patient("Syncer")
 		e1 := postEntry(t, a, p.Token, map[string]any{"body": "Written through a."})
@@ -71,4 +90,15 @@ func TestTwoInstances(t *testing.T) {
 			t.Fatalf("a's incremental sync: %+v", next.Items)
 		}
 	})
+}
+
+// countOf is how many of statuses are status.
+func countOf(statuses []int, status int) int {
+	n := 0
+	for _, s := range statuses {
+		if s == status {
+			n++
+		}
+	}
+	return n
 }

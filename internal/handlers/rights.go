@@ -15,6 +15,7 @@ import (
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/store"
+	"github.com/ketacare/api/internal/throttle"
 )
 
 // Patient rights: a patient downloads everything of theirs (GET
@@ -266,28 +267,23 @@ func (s *Server) EraseMe(ctx context.Context, req api.EraseMeRequestObject) (api
 }
 
 // confirmPassword checks a password entered again to confirm a grave
-// action. A wrong one is a 400 naming field, and counts against the same
-// throttle as a failed sign-in, so a stolen access token cannot be used to
-// guess the password faster than the sign-in form allows.
+// action. A wrong one is a 400 naming field. The attempt is counted before
+// the check against the account's key, the one sign-in uses, so a stolen
+// access token cannot guess the password faster than the sign-in form
+// allows. The caller is known, so the client's address plays no part: a
+// patient is never slowed by others sharing their address.
 func (s *Server) confirmPassword(ctx context.Context, u models.User, password, field string) error {
-	_, keys := throttleKeys(ctx, u.Email)
-	now := store.Now()
-	until, err := s.Store.LoginLockedUntil(ctx, keys, now)
+	keys := []throttle.Key{s.Throttle.Account(store.NormalizeEmail(u.Email))}
+	attempt, err := s.reserveAttempt(ctx, keys, "Too many wrong passwords; wait before trying again.")
 	if err != nil {
 		return err
-	}
-	if !until.IsZero() {
-		return &apperr.Error{Code: apperr.TooMany, Message: "Too many wrong passwords; wait before trying again.", RetryAfter: until.Sub(now)}
 	}
 	ok, err := s.Hasher.Verify(ctx, password, u.PasswordHash)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		if err := s.Store.RecordLoginFailure(ctx, keys, now); err != nil {
-			return err
-		}
 		return apperr.Field(field, "is not your current password")
 	}
-	return nil
+	return s.Store.Succeeded(ctx, attempt)
 }

@@ -2,9 +2,12 @@ package models
 
 import "time"
 
-// LoginFailure is one failed login attempt against a throttle key: an
-// account or a client address.
+// LoginFailure is one attempt to prove a password against a throttle key
+// (an account or a client address, as a keyed hash). It is written before
+// the password is checked and counts as a failure unless the attempt
+// succeeds, which deletes it.
 type LoginFailure struct {
+	ID          int64
 	ThrottleKey string
-	FailedAt    time.Time
+	AttemptedAt time.Time
 }
