@@ -36,7 +36,9 @@ type App struct {
 	Echo   *echo.Echo
 	// Metrics are this instance's Prometheus metrics, served at /metrics.
 	Metrics *metrics.Metrics
-	server  *http.Server
+	// Integration keeps the journal, activities and goals, sealed at rest.
+	Integration *store.Integration
+	server      *http.Server
 }
 
 // Open connects to the database and applies migrations; with migrateOnly
@@ -88,13 +90,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if cfg.MetricsToken == "" && cfg.Env == config.Production {
 		log.Warn("METRICS_TOKEN is not set: /metrics refuses every scrape; set it to monitor this instance")
 	}
+	a.Integration = store.NewIntegration(a.Store, dataKeys)
 	a.Echo, err = handlers.New(handlers.Deps{
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Log: log, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
 		Idempotency: store.NewIdempotency(a.Store, dataKeys), RateLimitPerMinute: cfg.RateLimitPerMinute,
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken, MetricsOpen: cfg.Env != config.Production,
+		ExportMaxConcurrent: cfg.ExportMaxConcurrent, ExportStallTimeout: cfg.ExportStallTimeout,
 		// Integration dependencies: add below.
-		Integration: store.NewIntegration(a.Store, dataKeys),
+		Integration: a.Integration,
 
 		// Measurement and safety dependencies: add below.
 		Measurement:     store.NewMeasurement(a.Store, dataKeys),
@@ -113,6 +117,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return a, nil
+}
+
+// ConfigureServer gives s, a server a test starts through httptest, the
+// timeouts of the service's own: what a handler does to the connection's
+// deadlines is then undone by the next request on it, as in production.
+func (a *App) ConfigureServer(s *http.Server) {
+	s.ReadHeaderTimeout = a.server.ReadHeaderTimeout
+	s.ReadTimeout = a.server.ReadTimeout
+	s.WriteTimeout = a.server.WriteTimeout
+	s.IdleTimeout = a.server.IdleTimeout
 }
 
 // Serve answers requests on ln until ctx is cancelled, then shuts down

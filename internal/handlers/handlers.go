@@ -43,6 +43,10 @@ type Deps struct {
 	Metrics      *metrics.Metrics
 	MetricsToken string
 	MetricsOpen  bool
+	// ExportMaxConcurrent caps the exports streamed at once; an export
+	// whose client takes nothing for ExportStallTimeout is cut off.
+	ExportMaxConcurrent int
+	ExportStallTimeout  time.Duration
 
 	// Integration dependencies: add below.
 
@@ -67,7 +71,8 @@ const clockSkew = 5 * time.Minute
 // Server implements the generated strict server interface.
 type Server struct {
 	Deps
-	doc *openapi3.T
+	doc     *openapi3.T
+	exports *exportGate
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
