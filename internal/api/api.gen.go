@@ -2173,6 +2173,9 @@ type BadRequest = Problem
 // Conflict An RFC 9457 problem document.
 type Conflict = Problem
 
+// ExportBusy An RFC 9457 problem document.
+type ExportBusy = Problem
+
 // Forbidden An RFC 9457 problem document.
 type Forbidden = Problem
 
@@ -5598,6 +5601,17 @@ type ConflictApplicationProblemPlusJSONResponse struct {
 	Body Problem
 
 	Headers ConflictResponseHeaders
+}
+
+type ExportBusyResponseHeaders struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      int
+}
+type ExportBusyApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers ExportBusyResponseHeaders
 }
 
 type ForbiddenResponseHeaders struct {
@@ -12810,7 +12824,7 @@ func (response ExportMyData403ApplicationProblemPlusJSONResponse) VisitExportMyD
 }
 
 type ExportMyData429ApplicationProblemPlusJSONResponse struct {
-	TooManyRequestsApplicationProblemPlusJSONResponse
+	ExportBusyApplicationProblemPlusJSONResponse
 }
 
 func (response ExportMyData429ApplicationProblemPlusJSONResponse) VisitExportMyDataResponse(w http.ResponseWriter) error {
@@ -12826,9 +12840,7 @@ func (response ExportMyData429ApplicationProblemPlusJSONResponse) VisitExportMyD
 	if response.Headers.RateLimitPolicy != nil {
 		w.Header().Set("RateLimit-Policy", fmt.Sprint(*response.Headers.RateLimitPolicy))
 	}
-	if response.Headers.RetryAfter != nil {
-		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
-	}
+	w.Header().Set("Retry-After", fmt.Sprint(response.Headers.RetryAfter))
 	w.WriteHeader(429)
 	_, err := buf.WriteTo(w)
 	return err

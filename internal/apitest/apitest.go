@@ -81,13 +81,21 @@ func NewWith(t testing.TB, configure func(*config.Config)) *Env {
 		a.Close()
 		t.Fatalf("count statements: %v", err)
 	}
-	srv := httptest.NewServer(a.Echo)
+	srv := serve(a)
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()
 	})
 	doc, router := spec(t)
 	return &Env{T: t, App: a, Server: srv, doc: doc, router: router, statements: statements}
+}
+
+// serve starts an HTTP server for a, with the timeouts of its own.
+func serve(a *app.App) *httptest.Server {
+	srv := httptest.NewUnstartedServer(a.Echo)
+	a.ConfigureServer(srv.Config)
+	srv.Start()
+	return srv
 }
 
 // Config returns the configuration of a test service: a fresh database, the

@@ -2,7 +2,6 @@ package apitest
 
 import (
 	"context"
-	"net/http/httptest"
 
 	"github.com/ketacare/api/internal/app"
 	"github.com/ketacare/api/internal/config"
@@ -20,7 +19,7 @@ func (e *Env) Reboot(change func(*config.Config)) *Env {
 	if err != nil {
 		e.T.Fatalf("reboot service: %v", err)
 	}
-	srv := httptest.NewServer(a.Echo)
+	srv := serve(a)
 	e.T.Cleanup(func() {
 		srv.Close()
 		a.Close()

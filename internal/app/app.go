@@ -39,7 +39,9 @@ type App struct {
 	Metrics *metrics.Metrics
 	// ThrottleKeys name the keys password attempts are counted against.
 	ThrottleKeys *throttle.Keyer
-	server       *http.Server
+	// Integration keeps the journal, activities and goals, sealed at rest.
+	Integration *store.Integration
+	server      *http.Server
 }
 
 // Open connects to the database and applies migrations. When
@@ -159,13 +161,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if cfg.MetricsToken == "" && cfg.Env == config.Production {
 		log.Warn("METRICS_TOKEN is not set: /metrics refuses every scrape; set it to monitor this instance")
 	}
+	a.Integration = store.NewIntegration(a.Store, dataKeys)
 	a.Echo, err = handlers.New(handlers.Deps{
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Throttle: throttleKeys, Log: log, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
 		Idempotency: store.NewIdempotency(a.Store, dataKeys), RateLimitPerMinute: cfg.RateLimitPerMinute,
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken, MetricsOpen: cfg.Env != config.Production,
+		ExportMaxConcurrent: cfg.ExportMaxConcurrent, ExportStallTimeout: cfg.ExportStallTimeout,
 		// Integration dependencies: add below.
-		Integration: store.NewIntegration(a.Store, dataKeys),
+		Integration: a.Integration,
 
 		// Measurement and safety dependencies: add below.
 		Measurement:     store.NewMeasurement(a.Store, dataKeys),
@@ -184,6 +188,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	return a, nil
+}
+
+// ConfigureServer gives s, a server a test starts through httptest, the
+// timeouts of the service's own: what a handler does to the connection's
+// deadlines is then undone by the next request on it, as in production.
+func (a *App) ConfigureServer(s *http.Server) {
+	s.ReadHeaderTimeout = a.server.ReadHeaderTimeout
+	s.ReadTimeout = a.server.ReadTimeout
+	s.WriteTimeout = a.server.WriteTimeout
+	s.IdleTimeout = a.server.IdleTimeout
 }
 
 // Serve answers requests on ln until ctx is cancelled, then shuts down

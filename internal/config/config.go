@@ -33,16 +33,22 @@ const MinSecretBytes = 32
 
 // Config is every setting of the service. Each field names its variable.
 type Config struct {
-	Env                string        `env:"APP_ENV" envDefault:"development"`
-	HTTPAddr           string        `env:"HTTP_ADDR" envDefault:":8080"`
-	DatabaseURL        string        `env:"DATABASE_URL"`
-	DataDir            string        `env:"DATA_DIR" envDefault:"./data"`
-	JWTSecret          string        `env:"JWT_SECRET"`
-	JWTPreviousSecrets []string      `env:"JWT_PREVIOUS_SECRETS" envSeparator:","`
-	AdminEmail         string        `env:"ADMIN_EMAIL"`
-	AdminPassword      string        `env:"ADMIN_PASSWORD"`
-	CORSAllowedOrigins []string      `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
-	DBMaxConns         int           `env:"DB_MAX_CONNS" envDefault:"20"`
+	Env                string   `env:"APP_ENV" envDefault:"development"`
+	HTTPAddr           string   `env:"HTTP_ADDR" envDefault:":8080"`
+	DatabaseURL        string   `env:"DATABASE_URL"`
+	DataDir            string   `env:"DATA_DIR" envDefault:"./data"`
+	JWTSecret          string   `env:"JWT_SECRET"`
+	JWTPreviousSecrets []string `env:"JWT_PREVIOUS_SECRETS" envSeparator:","`
+	AdminEmail         string   `env:"ADMIN_EMAIL"`
+	AdminPassword      string   `env:"ADMIN_PASSWORD"`
+	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
+	DBMaxConns         int      `env:"DB_MAX_CONNS" envDefault:"20"`
+	// ExportMaxConcurrent caps the exports (GET /v1/me/export) one instance
+	// streams at once; unset: DefaultExportMaxConcurrent.
+	ExportMaxConcurrent int `env:"EXPORT_MAX_CONCURRENT"`
+	// ExportStallTimeout is how long an export waits for its client to take
+	// more of the document before it cuts the connection.
+	ExportStallTimeout time.Duration `env:"EXPORT_STALL_TIMEOUT" envDefault:"10s"`
 	LogLevel           string        `env:"LOG_LEVEL" envDefault:"info"`
 	ShutdownTimeout    time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 	HashConcurrency    int           `env:"PASSWORD_HASH_CONCURRENCY"` // unset: DefaultHashConcurrency
@@ -79,6 +85,9 @@ func Load(environ []string) (Config, error) {
 	if _, set := vars["PASSWORD_HASH_CONCURRENCY"]; !set {
 		c.HashConcurrency = DefaultHashConcurrency()
 	}
+	if _, set := vars["EXPORT_MAX_CONCURRENT"]; !set {
+		c.ExportMaxConcurrent = DefaultExportMaxConcurrent(c.DBMaxConns)
+	}
 	return c, c.validate()
 }
 
@@ -104,6 +113,19 @@ func describeParseError(err error) error {
 func DefaultHashConcurrency() int {
 	return min(4, max(1, runtime.GOMAXPROCS(0)/2))
 }
+
+// DefaultExportMaxConcurrent is how many exports stream at once unless
+// EXPORT_MAX_CONCURRENT says otherwise: 4, and never more than half the
+// pool. Each export holds a pooled connection for as long as its client
+// takes to download, so the cap keeps most of the pool for every other
+// request.
+func DefaultExportMaxConcurrent(dbMaxConns int) int {
+	return max(1, min(4, dbMaxConns/2))
+}
+
+// MaxExportStallTimeout is the longest EXPORT_STALL_TIMEOUT accepted: the
+// request timeout, past which an export is cut anyway.
+const MaxExportStallTimeout = 30 * time.Second
 
 func (c *Config) validate() error {
 	bad := func(key, format string, args ...any) error {
@@ -187,6 +209,12 @@ func (c *Config) validate() error {
 	}
 	if c.DBMaxConns < 2 || c.DBMaxConns > 500 {
 		return bad("DB_MAX_CONNS", "must be between 2 and 500")
+	}
+	if c.ExportMaxConcurrent < 1 || c.ExportMaxConcurrent >= c.DBMaxConns {
+		return bad("EXPORT_MAX_CONCURRENT", "must be at least 1 and below DB_MAX_CONNS (%d)", c.DBMaxConns)
+	}
+	if c.ExportStallTimeout < time.Second || c.ExportStallTimeout > MaxExportStallTimeout {
+		return bad("EXPORT_STALL_TIMEOUT", "must be between 1s and %v", MaxExportStallTimeout)
 	}
 	if c.HashConcurrency < 1 || c.HashConcurrency > 64 {
 		return bad("PASSWORD_HASH_CONCURRENCY", "must be between 1 and 64")

@@ -43,6 +43,31 @@ func TestHashConcurrencyFollowsTheCPUs(t *testing.T) {
 	}
 }
 
+// TestExportCapStaysBelowThePool: unset, EXPORT_MAX_CONCURRENT is 4 and at
+// most half of DB_MAX_CONNS, so exports can never take the whole pool.
+func TestExportCapStaysBelowThePool(t *testing.T) {
+	for _, tc := range []struct {
+		env  []string
+		want int
+	}{
+		{nil, 4},
+		{[]string{"DB_MAX_CONNS=8"}, 4},
+		{[]string{"DB_MAX_CONNS=5"}, 2},
+		{[]string{"DB_MAX_CONNS=2"}, 1},
+		{[]string{"DB_MAX_CONNS=100"}, 4},
+		{[]string{"DB_MAX_CONNS=100", "EXPORT_MAX_CONCURRENT=12"}, 12},
+		{[]string{"DB_MAX_CONNS=8", "EXPORT_MAX_CONCURRENT=7"}, 7},
+	} {
+		c, err := config.Load(tc.env)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.env, err)
+		}
+		if c.ExportMaxConcurrent != tc.want {
+			t.Errorf("%v: %d exports at once, want %d", tc.env, c.ExportMaxConcurrent, tc.want)
+		}
+	}
+}
+
 func TestBadValuesNameTheVariable(t *testing.T) {
 	cases := []struct {
 		env  []string
@@ -61,6 +86,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{[]string{"DB_MAX_CONNS=1"}, "DB_MAX_CONNS"},
 		{[]string{"SHUTDOWN_TIMEOUT=soon"}, "SHUTDOWN_TIMEOUT"},
 		{[]string{"PASSWORD_HASH_CONCURRENCY=0"}, "PASSWORD_HASH_CONCURRENCY"},
+		{[]string{"EXPORT_MAX_CONCURRENT=0"}, "EXPORT_MAX_CONCURRENT"},
+		{[]string{"EXPORT_MAX_CONCURRENT=20"}, "EXPORT_MAX_CONCURRENT"},
+		{[]string{"DB_MAX_CONNS=8", "EXPORT_MAX_CONCURRENT=8"}, "EXPORT_MAX_CONCURRENT"},
+		{[]string{"EXPORT_STALL_TIMEOUT=500ms"}, "EXPORT_STALL_TIMEOUT"},
+		{[]string{"EXPORT_STALL_TIMEOUT=31s"}, "EXPORT_STALL_TIMEOUT"},
 		{[]string{"LOG_LEVEL=loud"}, "LOG_LEVEL"},
 		{[]string{"METRICS_TOKEN=short"}, "METRICS_TOKEN"},
 		{[]string{"APP_ENV=production", "DATABASE_URL=postgres://db/x"}, "JWT_SECRET"},

@@ -47,6 +47,10 @@ type Deps struct {
 	Metrics      *metrics.Metrics
 	MetricsToken string
 	MetricsOpen  bool
+	// ExportMaxConcurrent caps the exports streamed at once; an export
+	// whose client takes nothing for ExportStallTimeout is cut off.
+	ExportMaxConcurrent int
+	ExportStallTimeout  time.Duration
 
 	// Integration dependencies: add below.
 
@@ -71,8 +75,9 @@ const clockSkew = 5 * time.Minute
 // Server implements the generated strict server interface.
 type Server struct {
 	Deps
-	doc    *openapi3.T
-	policy *policy.Policy
+	doc     *openapi3.T
+	policy  *policy.Policy
+	exports *exportGate
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)

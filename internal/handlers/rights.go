@@ -3,9 +3,11 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -41,8 +43,10 @@ func (s *Server) ExportMyData(ctx context.Context, _ api.ExportMyDataRequestObje
 // exportDownload streams a patient's export. It reads inside one read-only
 // snapshot, a page at a time, and writes each page before reading the next,
 // so memory holds one page, not the whole export, and no write made
-// meanwhile shows half-way. The snapshot (and its connection) lasts as long
-// as the client takes to read, bounded by the request timeout.
+// meanwhile shows half-way. The snapshot holds a pooled connection for as
+// long as the client takes to read, so exports have a budget of their own
+// (see export_budget.go): a few at once, one per account, and a client
+// that stops reading is cut off within ExportStallTimeout.
 type exportDownload struct {
 	s *Server
 	// ctx is the request's: the generated Visit method is given only the
@@ -52,13 +56,27 @@ type exportDownload struct {
 }
 
 // VisitExportMyDataResponse writes the export. An error before the first
-// byte is answered as usual, with a problem document. Once the 200 is sent
-// a failure can no longer change the status, so the connection is cut
-// (http.ErrAbortHandler) before the document ends: the client sees a broken
-// transfer, never a complete-looking document with records missing.
+// byte, such as a 429 when the export's budget is spent, is answered as
+// usual, with a problem document. Once the 200 is sent a failure can no
+// longer change the status, so the connection is cut (http.ErrAbortHandler)
+// before the document ends: the client sees a broken transfer, never a
+// complete-looking document with records missing. By then the snapshot has
+// been rolled back and its connection is back in the pool.
 func (d exportDownload) VisitExportMyDataResponse(w http.ResponseWriter) error {
+	release, err := d.s.exports.admit(d.id.UserID)
+	if err != nil {
+		return retryLater(err, d.s.ExportStallTimeout)
+	}
+	defer release()
+	dw := newDeadlineWriter(w, d.s.ExportStallTimeout)
+	// Refused before the 200 where the server cannot set deadlines: an
+	// export that a stalled client could hold open is what the budget is
+	// there to prevent.
+	if err := dw.extend(); err != nil {
+		return err
+	}
 	started := false
-	err := d.s.Store.ReadSnapshot(d.ctx, func(ctx context.Context) error {
+	err = d.s.Store.ExportSnapshot(d.ctx, d.id.UserID, func(ctx context.Context) error {
 		u, err := d.s.Store.UserByID(ctx, d.id.UserID)
 		if apperr.Is(err, apperr.NotFound) {
 			return store.ErrAccountClosed
@@ -72,13 +90,22 @@ func (d exportDownload) VisitExportMyDataResponse(w http.ResponseWriter) error {
 		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="ketacare-export-%s.json"`, at.Format("2006-01-02")))
 		w.WriteHeader(http.StatusOK)
 		started = true
-		return d.s.writeExport(ctx, &exportWriter{w: w}, d.id, u, at)
+		if err := d.s.writeExport(ctx, &exportWriter{w: dw}, d.id, u, at); err != nil {
+			return err
+		}
+		// What the buffers still hold leaves after the handler returns,
+		// under this last deadline.
+		return dw.extend()
 	})
 	if err != nil && started {
-		d.s.Log.ErrorContext(d.ctx, "export failed after it began: connection cut", "error", err.Error())
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			d.s.Log.WarnContext(d.ctx, "export client stopped reading: connection cut", "stall_timeout", d.s.ExportStallTimeout.String())
+		} else {
+			d.s.Log.ErrorContext(d.ctx, "export failed after it began: connection cut", "error", err.Error())
+		}
 		panic(http.ErrAbortHandler)
 	}
-	return err
+	return retryLater(err, d.s.ExportStallTimeout)
 }
 
 // writeExport writes the members of the PatientExport schema in its order:

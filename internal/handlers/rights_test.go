@@ -1,21 +1,31 @@
 package handlers_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/config"
+	"github.com/ketacare/api/internal/store"
 )
 
 // patientRecords are the records fillRecords made for one patient, by the
@@ -701,5 +711,228 @@ func TestNothingIsWrittenAfterTheErasure(t *testing.T) {
 	env.App.DB.Table("goal_check_ins").Where("goal_id = ?", goal.ID).Count(&checkIns)
 	if checkIns != 0 {
 		t.Errorf("%d check-ins survived their goal", checkIns)
+	}
+}
+
+// journalWords make the seeded journals: patients' words, in an order
+// each entry draws afresh, in scripts of two and three bytes a character,
+// so that the 20,000 characters an entry may hold weigh up to 60 kB.
+var journalWords = strings.Fields(`сегодня утром я долго сидел у окна и думал о сеансе
+горе не стена а прилив 今朝は窓辺で長い間座っていた 悲しみは壁ではなく潮のように満ちては引く
+妹に電話して父のことを一時間話した 川沿いを歩いて鷺がじっと立っているのを見た
+肩の力が抜けたのは数週間ぶりだった я позвонил сестре и мы говорили об отце целый час`)
+
+// seedJournal gives the patient entries of the longest body the spec
+// allows (20,000 characters) until their words reach size bytes, through
+// the store, sealed as the API seals them: a few MB take a second or two,
+// where as many requests through the API would take much longer.
+func seedJournal(env *apitest.Env, patient uuid.UUID, size int, rng *rand.Rand) (int, error) {
+	const maxBody = 20000
+	n := 0
+	for written := 0; written < size; n++ {
+		var b strings.Builder
+		for chars := 0; ; {
+			w := journalWords[rng.IntN(len(journalWords))]
+			if chars+utf8.RuneCountInString(w)+1 > maxBody {
+				break
+			}
+			b.WriteString(w)
+			b.WriteByte(' ')
+			chars += utf8.RuneCountInString(w) + 1
+		}
+		_, err := env.App.Integration.CreateJournalEntry(context.Background(), store.JournalEntry{PatientID: patient, Body: b.String()})
+		if err != nil {
+			return n, err
+		}
+		written += b.Len()
+	}
+	return n, nil
+}
+
+// stalledExport is an export opened on a raw connection whose client
+// reads the status and headers and then nothing more.
+type stalledExport struct {
+	patient int
+	conn    net.Conn
+	res     *http.Response
+	err     error
+}
+
+// openStalledExport asks for the patient's export over a connection with a
+// small receive buffer, so that the server's writes block once a few
+// kilobytes are on their way, and reads no further than the headers.
+func openStalledExport(env *apitest.Env, token string) (net.Conn, *http.Response, error) {
+	conn, err := net.Dial("tcp", env.Server.Listener.Addr().String())
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := conn.(*net.TCPConn).SetReadBuffer(64 << 10); err != nil {
+		return conn, nil, err
+	}
+	req, _ := http.NewRequest(http.MethodGet, env.Server.URL+"/v1/me/export", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if err := req.Write(conn); err != nil {
+		return conn, nil, err
+	}
+	// Old code answers the exports past the pool's size only when the
+	// request times out: give up well before.
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	res, err := http.ReadResponse(bufio.NewReaderSize(conn, 4096), req)
+	_ = conn.SetReadDeadline(time.Time{})
+	return conn, res, err
+}
+
+// TestStalledExportsLeaveThePoolToOthers: eight patients, each with a few
+// MB of journal, open 24 exports between them and read none. Only
+// EXPORT_MAX_CONCURRENT of them start, one per patient; the others are 429
+// with Retry-After. Another user's request is answered in under a second
+// while the stalled downloads hang, and once the stall timeout has passed
+// they are cut off and every pooled connection is free again. The one
+// timed test the hardening issue asks for, on both databases.
+func TestStalledExportsLeaveThePoolToOthers(t *testing.T) {
+	const (
+		stall      = 3 * time.Second
+		patients   = 8
+		exports    = 24
+		journal    = 5 << 20 // bytes of words per patient: beyond the sockets' buffers (the server's grows to 4 MiB)
+		answerIn   = time.Second
+		freedAfter = stall + 5*time.Second
+	)
+	env := apitest.NewWith(t, func(c *config.Config) { c.ExportStallTimeout = stall })
+	limit := env.App.Config.ExportMaxConcurrent
+	if limit != 4 || env.App.Config.DBMaxConns != 8 {
+		t.Fatalf("the test is written for 4 exports at once over a pool of 8, not %d over %d", limit, env.App.Config.DBMaxConns)
+	}
+	users := make([]apitest.User, patients)
+	entries := make([]int, patients)
+	seedErrs := make([]error, patients)
+	var seeding sync.WaitGroup
+	for i := range users {
+		users[i] = env.Patient(fmt.Sprintf("Exporter %d", i))
+		seeding.Go(func() {
+			entries[i], seedErrs[i] = seedJournal(env, users[i].ID, journal, rand.New(rand.NewPCG(1, uint64(i))))
+		})
+	}
+	seeding.Wait()
+	if err := errors.Join(seedErrs...); err != nil {
+		t.Fatalf("seed journals: %v", err)
+	}
+	other := env.Patient("Someone else")
+	sqlDB, err := env.App.DB.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	opened := make([]stalledExport, exports)
+	var wg sync.WaitGroup
+	for i := range opened {
+		wg.Go(func() {
+			p := i % patients
+			conn, res, err := openStalledExport(env, users[p].Token)
+			opened[i] = stalledExport{patient: p, conn: conn, res: res, err: err}
+		})
+	}
+	wg.Wait()
+	for _, x := range opened {
+		if x.conn != nil {
+			t.Cleanup(func() { x.conn.Close() })
+		}
+	}
+	// The admitted exports go on encoding until the sockets are full: let
+	// them get there, well within the stall timeout, so that what follows
+	// happens while they hang.
+	time.Sleep(stall / 3)
+	if inUse := sqlDB.Stats().InUse; inUse != limit {
+		t.Errorf("%d pooled connections in use while the exports stall, want %d: one per export admitted", inUse, limit)
+	}
+
+	// Another user's request, while the downloads hang.
+	req, _ := http.NewRequest(http.MethodGet, env.Server.URL+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+other.Token)
+	start := time.Now()
+	res, err := (&http.Client{Timeout: 5 * time.Second}).Do(req)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("GET /v1/me while exports stall: %v after %v", err, took)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || took > answerIn {
+		t.Fatalf("GET /v1/me while exports stall: %d after %v, want 200 within %v", res.StatusCode, took, answerIn)
+	}
+	if inUse := sqlDB.Stats().InUse; inUse != limit {
+		t.Fatalf("%d pooled connections in use after GET /v1/me, want the %d exports' still: they must still be stalled", inUse, limit)
+	}
+
+	// Who got in: one export per patient at most, EXPORT_MAX_CONCURRENT in
+	// all; everyone else 429 with Retry-After, the stall timeout.
+	admitted := map[int]int{}
+	refused := 0
+	for i, x := range opened {
+		if x.err != nil {
+			t.Fatalf("export %d: %v", i, x.err)
+		}
+		switch x.res.StatusCode {
+		case http.StatusOK:
+			admitted[x.patient]++
+		case http.StatusTooManyRequests:
+			body, _ := io.ReadAll(x.res.Body)
+			if x.res.Header.Get("Retry-After") != strconv.Itoa(int(stall.Seconds())) || x.res.Header.Get("Content-Type") != "application/problem+json" || !json.Valid(body) {
+				t.Errorf("export %d: 429 with Retry-After %q, %q: %s", i, x.res.Header.Get("Retry-After"), x.res.Header.Get("Content-Type"), body)
+			}
+			refused++
+		default:
+			t.Errorf("export %d: status %d", i, x.res.StatusCode)
+		}
+	}
+	if len(admitted) != limit || refused != exports-limit {
+		t.Fatalf("%d patients' exports admitted (%v) and %d refused, want %d and %d", len(admitted), admitted, refused, limit, exports-limit)
+	}
+	for p, n := range admitted {
+		if n != 1 {
+			t.Errorf("patient %d has %d exports in flight, want 1", p, n)
+		}
+	}
+	// Both refusals as the spec declares them: the account's own export in
+	// flight, and the instance's cap reached for a patient with none.
+	for p := range admitted {
+		env.Get("/v1/me/export", users[p].Token).Expect(t, http.StatusTooManyRequests)
+		break
+	}
+	env.Get("/v1/me/export", other.Token).Expect(t, http.StatusTooManyRequests)
+
+	// Within the stall timeout (and some slack for a busy machine) the
+	// stalled exports are cut, their snapshots rolled back and their
+	// connections back in the pool.
+	deadline := start.Add(freedAfter)
+	for sqlDB.Stats().InUse != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d pooled connections still in use %v after the exports stalled", sqlDB.Stats().InUse, freedAfter)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("journals of %d entries; pool free %v after GET /v1/me (stall timeout %v); GET /v1/me took %v", entries[0], time.Since(start).Round(time.Millisecond), stall, took)
+	for i, x := range opened {
+		if x.res.StatusCode != http.StatusOK {
+			continue
+		}
+		_ = x.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		body, err := io.ReadAll(x.res.Body)
+		if err == nil || json.Valid(body) {
+			t.Errorf("export %d: the stalled download must end broken, got %d bytes, error %v", i, len(body), err)
+		}
+	}
+
+	// Nothing stays taken: a patient whose download was cut may export
+	// again at once (the export itself is checked whole by the tests above).
+	for p := range admitted {
+		conn, res, err := openStalledExport(env, users[p].Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("export again after the cut: status %d", res.StatusCode)
+		}
+		break
 	}
 }

@@ -33,7 +33,7 @@ func New(deps Deps) (*echo.Echo, error) {
 	}
 	// Every line logged with a request's context names the request.
 	deps.Log = slog.New(requestLog{deps.Log.Handler()})
-	s := &Server{Deps: deps, doc: doc, policy: policy.New(deps.Store)}
+	s := &Server{Deps: deps, doc: doc, policy: policy.New(deps.Store), exports: newExportGate(deps.ExportMaxConcurrent)}
 	contract := &contractMiddleware{router: router, signer: deps.Signer, accounts: deps.Store}
 
 	e := echo.New()
@@ -74,7 +74,11 @@ func New(deps Deps) (*echo.Echo, error) {
 	e.Use(
 		middleware.BodyLimit(BodyLimit),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
-		middleware.ContextTimeout(deps.RequestTimeout),
+		// The export has a timeout of its own (see exportMaxDuration).
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: deps.RequestTimeout,
+			Skipper: func(c echo.Context) bool { return c.Path() == exportRoute }}),
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: exportMaxDuration,
+			Skipper: func(c echo.Context) bool { return c.Path() != exportRoute }}),
 		// Before the contract check, so that requests it refuses (a bad
 		// token, a wrong role, an invalid body) count against the caller too.
 		newRateLimiter(deps.RateLimitPerMinute, time.Minute, deps.Signer).handle,

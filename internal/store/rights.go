@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -38,6 +39,49 @@ func (s *Store) AccountActive(ctx context.Context, id uuid.UUID, role string) (b
 	var found []int
 	err := s.conn(ctx).Raw("SELECT 1 FROM users WHERE id = ? AND role = ? AND deactivated_at IS NULL", id, role).Scan(&found).Error
 	return len(found) > 0, translate(err, "")
+}
+
+// ErrExportInProgress is the answer to an export asked for while another
+// export of the same account runs, on this instance or another.
+var ErrExportInProgress = &apperr.Error{Code: apperr.TooMany,
+	Message: "An export of your records is already being downloaded; wait for it to finish."}
+
+// exportLockClass is the first key of the advisory locks ExportSnapshot
+// takes ("KCEX"): the two-key space of advisory locks, which the one-key
+// space of the migration lock never overlaps, split by class so that
+// another use of advisory locks cannot collide with exports.
+const exportLockClass = 0x4b434558
+
+// ExportSnapshot is ReadSnapshot for the patient's export, and lets only
+// one export of the patient's run at a time across every instance: on
+// PostgreSQL its first statement takes a transaction-level advisory lock on
+// the patient, which ends with the snapshot itself however the export ends,
+// even if the instance dies. A second export is ErrExportInProgress at
+// once; it never waits. On SQLite, which one instance owns, the caller's
+// own per-instance limit is the whole of it.
+func (s *Store) ExportSnapshot(ctx context.Context, patientID uuid.UUID, fn func(ctx context.Context) error) error {
+	return s.ReadSnapshot(ctx, func(ctx context.Context) error {
+		if Dialect(s.db) == Postgres {
+			var locked bool
+			if err := s.conn(ctx).Raw("SELECT pg_try_advisory_xact_lock(?, ?)", exportLockClass, exportLockKey(patientID)).Scan(&locked).Error; err != nil {
+				return err
+			}
+			if !locked {
+				return ErrExportInProgress
+			}
+		}
+		return fn(ctx)
+	})
+}
+
+// exportLockKey folds a patient's id into the 32 bits of an advisory
+// lock's second key. Two patients whose ids fold alike (about one pair in
+// four billion) cannot export at the same moment: the second is told to
+// retry, nothing worse.
+func exportLockKey(id uuid.UUID) int32 {
+	h := fnv.New32a()
+	h.Write(id[:])
+	return int32(h.Sum32())
 }
 
 // erasedContent are the tables of what a patient writes for themself, with

@@ -2,11 +2,13 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"testing"
 
 	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/store"
 )
@@ -42,5 +44,37 @@ func BenchmarkAccountActive(b *testing.B) {
 		if err != nil || !ok {
 			b.Fatalf("active: %v, %v", ok, err)
 		}
+	}
+}
+
+// TestOneExportPerAccountAcrossInstances: on PostgreSQL, while an export of
+// a patient's runs on one instance, another instance refuses a second one
+// of the same patient's at once, and lets other patients export; the lock
+// ends with the export's transaction, however the export ends.
+func TestOneExportPerAccountAcrossInstances(t *testing.T) {
+	a := apitest.New(t)
+	if store.Dialect(a.App.DB) != store.Postgres {
+		t.Skip("SQLite belongs to one instance: the per-instance limit is the whole of it (TestStalledExportsLeaveThePoolToOthers)")
+	}
+	b := a.Reboot(func(*config.Config) {})
+	ctx := context.Background()
+	pat, other := a.Patient("Pat"), a.Patient("Other")
+	noop := func(context.Context) error { return nil }
+	failed := errors.New("the download broke")
+
+	err := a.App.Store.ExportSnapshot(ctx, pat.ID, func(context.Context) error {
+		if err := b.App.Store.ExportSnapshot(ctx, pat.ID, noop); !errors.Is(err, store.ErrExportInProgress) {
+			t.Errorf("a second export of the same patient on another instance: %v, want ErrExportInProgress", err)
+		}
+		if err := b.App.Store.ExportSnapshot(ctx, other.ID, noop); err != nil {
+			t.Errorf("another patient's export: %v", err)
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("the first export: %v", err)
+	}
+	if err := b.App.Store.ExportSnapshot(ctx, pat.ID, noop); err != nil {
+		t.Fatalf("after the first export ended: %v", err)
 	}
 }
