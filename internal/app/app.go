@@ -20,6 +20,7 @@ import (
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/handlers"
 	"github.com/ketacare/api/internal/metrics"
+	"github.com/ketacare/api/internal/seal"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -39,14 +40,22 @@ type App struct {
 	server  *http.Server
 }
 
-// Open connects to the database and applies migrations; with migrateOnly
-// it stops there.
+// Open connects to the database and applies migrations, which seal with
+// the data keys what earlier versions stored in the clear.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {
+	dataKeys, err := dataKeyring(&cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, cfg, log, dataKeys)
+}
+
+func open(ctx context.Context, cfg config.Config, log *slog.Logger, dataKeys *seal.Keyring) (*gorm.DB, error) {
 	db, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns})
 	if err != nil {
 		return nil, err
 	}
-	if err := store.Migrate(ctx, db, log); err != nil {
+	if err := store.Migrate(ctx, db, log, dataKeys); err != nil {
 		closeDB(db)
 		return nil, err
 	}
@@ -63,7 +72,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
-	db, err := Open(ctx, cfg, log)
+	db, err := open(ctx, cfg, log, dataKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +81,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		closeDB(db)
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db),
+	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db, dataKeys),
 		Signer:  auth.NewSigner(cfg.JWTSecret, cfg.JWTPreviousSecrets...),
 		Metrics: metrics.New(sqlDB)}
 	hasher := auth.NewHasher(cfg.HashConcurrency)
@@ -91,13 +100,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	a.Echo, err = handlers.New(handlers.Deps{
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Log: log, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
-		Idempotency: store.NewIdempotency(a.Store, dataKeys), RateLimitPerMinute: cfg.RateLimitPerMinute,
+		Idempotency: store.NewIdempotency(a.Store), RateLimitPerMinute: cfg.RateLimitPerMinute,
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken, MetricsOpen: cfg.Env != config.Production,
 		// Integration dependencies: add below.
-		Integration: store.NewIntegration(a.Store, dataKeys),
+		Integration: store.NewIntegration(a.Store),
 
 		// Measurement and safety dependencies: add below.
-		Measurement:     store.NewMeasurement(a.Store, dataKeys),
+		Measurement:     store.NewMeasurement(a.Store),
 		CrisisResources: cfg.CrisisResources,
 	})
 	if err != nil {
