@@ -121,6 +121,12 @@ func Dialect(db *gorm.DB) string {
 // keys seal the text that rows written before migration 00110 held in the
 // clear (see sealMigration).
 func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger, keys *seal.Keyring) error {
+	return MigrateTo(ctx, db, log, keys, 0)
+}
+
+// MigrateTo is Migrate stopping after version; 0 applies every migration.
+// Tests use it to write rows as an earlier version of the service did.
+func MigrateTo(ctx context.Context, db *gorm.DB, log *slog.Logger, keys *seal.Keyring, version int64) error {
 	sqlDB, err := db.DB()
 	if err != nil {
 		return err
@@ -129,7 +135,12 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger, keys *seal.Keyr
 	if err != nil {
 		return err
 	}
-	results, err := p.Up(ctx)
+	var results []*goose.MigrationResult
+	if version == 0 {
+		results, err = p.Up(ctx)
+	} else {
+		results, err = p.UpTo(ctx, version)
+	}
 	for _, r := range results {
 		log.Info("migration applied", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration_ms", r.Duration.Milliseconds())
 	}
