@@ -75,9 +75,9 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := store.New(db)
-	in := store.NewIntegration(st, keys)
-	ms := store.NewMeasurement(st, keys)
+	st := store.New(db, keys)
+	in := store.NewIntegration(st)
+	ms := store.NewMeasurement(st)
 	heavy := c.Heavy.ID
 	entry := c.Heavy.Entries[0]
 	calls := []struct {

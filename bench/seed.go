@@ -78,9 +78,9 @@ func seed(ctx context.Context, cfg config.Config, o seedOptions, logf func(strin
 	if err != nil {
 		return err
 	}
-	st := store.New(db)
-	in := store.NewIntegration(st, keys)
-	ms := store.NewMeasurement(st, keys)
+	st := store.New(db, keys)
+	in := store.NewIntegration(st)
+	ms := store.NewMeasurement(st)
 	hash, err := auth.NewHasher(1).Hash(ctx, benchPassword)
 	if err != nil {
 		return err

@@ -72,6 +72,13 @@ func NewWith(t testing.TB, configure func(*config.Config)) *Env {
 	if configure != nil {
 		configure(&cfg)
 	}
+	return Boot(t, cfg)
+}
+
+// Boot starts the service on cfg's database, as it is: a test that wrote
+// rows before the service's migrations ran boots it this way.
+func Boot(t testing.TB, cfg config.Config) *Env {
+	t.Helper()
 	a, err := app.New(context.Background(), cfg, quietLogger())
 	if err != nil {
 		t.Fatalf("boot service: %v", err)

@@ -82,6 +82,12 @@ func (e *Env) Admin() User {
 	return e.userWithToken(u)
 }
 
+// SignedIn signs a token for an account stored some other way.
+func (e *Env) SignedIn(u models.User) User {
+	e.T.Helper()
+	return e.userWithToken(u)
+}
+
 func (e *Env) userWithToken(u models.User) User {
 	e.T.Helper()
 	tok, err := e.App.Signer.Issue(u.ID, u.Role)

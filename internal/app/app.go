@@ -20,6 +20,7 @@ import (
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/handlers"
 	"github.com/ketacare/api/internal/metrics"
+	"github.com/ketacare/api/internal/seal"
 	"github.com/ketacare/api/internal/store"
 	"github.com/ketacare/api/internal/throttle"
 )
@@ -44,15 +45,24 @@ type App struct {
 	server      *http.Server
 }
 
-// Open connects to the database and applies migrations. When
+// Open connects to the database and applies migrations, which seal with
+// the data keys what earlier versions stored in the clear. When
 // MIGRATION_DATABASE_URL names another role than DATABASE_URL, the
 // migrations run as that owner, which then (re)grants DATABASE_URL's role
 // what the service needs and nothing more; the connection returned is
 // always DATABASE_URL's.
 func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, error) {
+	dataKeys, err := dataKeyring(&cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, cfg, log, dataKeys)
+}
+
+func open(ctx context.Context, cfg config.Config, log *slog.Logger, dataKeys *seal.Keyring) (*gorm.DB, error) {
 	separate := cfg.MigrationDatabaseURL != "" && cfg.MigrationDatabaseURL != cfg.DatabaseURL
 	if separate {
-		if err := migrateAsOwner(ctx, cfg, log); err != nil {
+		if err := migrateAsOwner(ctx, cfg, log, dataKeys); err != nil {
 			return nil, err
 		}
 	}
@@ -61,7 +71,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, e
 		return nil, err
 	}
 	if !separate {
-		if err := store.Migrate(ctx, db, log); err != nil {
+		if err := store.Migrate(ctx, db, log, dataKeys); err != nil {
 			closeDB(db)
 			return nil, err
 		}
@@ -77,7 +87,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, e
 
 // migrateAsOwner applies the migrations as MIGRATION_DATABASE_URL's role and
 // grants DATABASE_URL's role its rights on every table there is now.
-func migrateAsOwner(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+func migrateAsOwner(ctx context.Context, cfg config.Config, log *slog.Logger, dataKeys *seal.Keyring) error {
 	role, password, err := store.RuntimeUser(cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("config: DATABASE_URL: %w", err)
@@ -87,7 +97,7 @@ func migrateAsOwner(ctx context.Context, cfg config.Config, log *slog.Logger) er
 		return fmt.Errorf("MIGRATION_DATABASE_URL: %w", err)
 	}
 	defer closeDB(owner)
-	if err := store.Migrate(ctx, owner, log); err != nil {
+	if err := store.Migrate(ctx, owner, log, dataKeys); err != nil {
 		return err
 	}
 	me, err := store.CurrentRole(ctx, owner)
@@ -136,7 +146,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
-	db, err := Open(ctx, cfg, log)
+	db, err := open(ctx, cfg, log, dataKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +155,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		closeDB(db)
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db),
+	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db, dataKeys),
 		Signer:  auth.NewSigner(cfg.JWTSecret, cfg.JWTPreviousSecrets...),
 		Metrics: metrics.New(sqlDB), ThrottleKeys: throttleKeys}
 	hasher := auth.NewHasher(cfg.HashConcurrency)
@@ -161,18 +171,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if cfg.MetricsToken == "" && cfg.Env == config.Production {
 		log.Warn("METRICS_TOKEN is not set: /metrics refuses every scrape; set it to monitor this instance")
 	}
-	a.Integration = store.NewIntegration(a.Store, dataKeys)
+	a.Integration = store.NewIntegration(a.Store)
 	a.Echo, err = handlers.New(handlers.Deps{
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Throttle: throttleKeys, Log: log, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
-		Idempotency: store.NewIdempotency(a.Store, dataKeys), RateLimitPerMinute: cfg.RateLimitPerMinute,
+		Idempotency: store.NewIdempotency(a.Store), RateLimitPerMinute: cfg.RateLimitPerMinute,
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken, MetricsOpen: cfg.Env != config.Production,
 		ExportMaxConcurrent: cfg.ExportMaxConcurrent, ExportStallTimeout: cfg.ExportStallTimeout,
 		// Integration dependencies: add below.
 		Integration: a.Integration,
 
 		// Measurement and safety dependencies: add below.
-		Measurement:     store.NewMeasurement(a.Store, dataKeys),
+		Measurement:     store.NewMeasurement(a.Store),
 		CrisisResources: cfg.CrisisResources,
 	})
 	if err != nil {

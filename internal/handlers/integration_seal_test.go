@@ -1,9 +1,14 @@
 package handlers_test
 
 import (
+	"bytes"
 	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -11,13 +16,152 @@ import (
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/seal"
+	"github.com/ketacare/api/internal/store"
 )
 
-// TestWordsAreSealedAtRest reads every row the integration work stores, as
-// the database holds it, and finds none of the patient's words.
+// clinicalMarkers are words written into each field of free text about a
+// patient's care outside the integration work, one per field.
+var clinicalMarkers = map[string]string{
+	"emergency_contact.name":         "Quillon Ashdown",
+	"emergency_contact.phone":        "+44 7700 900461",
+	"emergency_contact.relationship": "Godmother Wren",
+	"sitter.name":                    "Tamsin Fairweather",
+	"sitter.relationship":            "Cousin Bellamy",
+	"sitter.phone":                   "+44 7700 900462",
+	"preparation.intention":          "To befriend the thunderstorm",
+	"preparation.notes":              "Bring the ochre blanket",
+	"journey.notes":                  "Saw a copper cathedral",
+	"integration.therapist_notes":    "Revisit the cathedral imagery",
+	"evaluation.clinician_notes":     "Family history of periwinkle fever",
+	"alert.acknowledgement_note":     "Phoned about the tangerine plan",
+}
+
+// clinicalWords are the records writeClinicalWords wrote to.
+type clinicalWords struct {
+	evaluation, alert uuid.UUID
+}
+
+// writeClinicalWords writes clinicalMarkers through the API: the patient's
+// emergency contact, the session's sitter and preparation (as the patient),
+// its notes (as the clinician), an evaluation's notes, and the note
+// acknowledging the alert an answer raised.
+func writeClinicalWords(t *testing.T, env *apitest.Env, c clinic, s api.TreatmentSession) clinicalWords {
+	t.Helper()
+	m := clinicalMarkers
+	profile := "/v1/patients/" + c.patient.ID.String()
+	env.PatchIf(profile, c.patient.Token, env.Tag(profile), map[string]any{"emergency_contact": map[string]any{
+		"name": m["emergency_contact.name"], "phone": m["emergency_contact.phone"], "relationship": m["emergency_contact.relationship"]}}).
+		Expect(t, http.StatusOK)
+	env.PatchIf(sessionURL(s), c.patient.Token, env.Tag(sessionURL(s)), map[string]any{
+		"sitter":      map[string]any{"name": m["sitter.name"], "relationship": m["sitter.relationship"], "phone": m["sitter.phone"]},
+		"preparation": map[string]any{"intention": m["preparation.intention"], "notes": m["preparation.notes"]},
+	}).Expect(t, http.StatusOK)
+	env.PatchIf(sessionURL(s), c.clinician.Token, env.Tag(sessionURL(s)), map[string]any{
+		"journey":     map[string]any{"notes": m["journey.notes"]},
+		"integration": map[string]any{"therapist_notes": m["integration.therapist_notes"]},
+	}).Expect(t, http.StatusOK)
+	var e api.CandidacyEvaluation
+	env.Post(evaluationsPath(c), c.clinician.Token, map[string]any{"evaluated_at": timeAgo(time.Minute),
+		"outcome": "needs_more_information", "clinician_notes": m["evaluation.clinician_notes"]}).
+		Expect(t, http.StatusCreated).JSON(t, &e)
+	assess(t, env, c.patient, phq9(9, 3))
+	alert := alerts(t, env, c.clinician, "")[0]
+	env.Post("/v1/alerts/"+alert.ID.String()+"/acknowledge", c.clinician.Token, map[string]any{"note": m["alert.acknowledgement_note"]}).
+		Expect(t, http.StatusOK)
+	return clinicalWords{evaluation: e.ID, alert: alert.ID}
+}
+
+// readBack reads the words writeClinicalWords wrote through the API, as
+// the clinician sees them: each field shows what was written.
+func (w clinicalWords) readBack(t *testing.T, env *apitest.Env, c clinic, s api.TreatmentSession) {
+	t.Helper()
+	var p api.Patient
+	env.Get("/v1/patients/"+c.patient.ID.String(), c.clinician.Token).Expect(t, http.StatusOK).JSON(t, &p)
+	got := getSession(t, env, c.clinician.Token, s)
+	var evals api.CandidacyEvaluationPage
+	env.Get(evaluationsPath(c), c.clinician.Token).Expect(t, http.StatusOK).JSON(t, &evals)
+	var alert api.SafetyAlert
+	for _, a := range alerts(t, env, c.clinician, "?status=acknowledged") {
+		if a.ID == w.alert {
+			alert = a
+		}
+	}
+	var notes *string
+	for _, e := range evals.Items {
+		if e.ID == w.evaluation {
+			notes = e.ClinicianNotes
+		}
+	}
+	if p.EmergencyContact == nil || got.Sitter == nil {
+		t.Fatalf("contact %+v, sitter %+v", p.EmergencyContact, got.Sitter)
+	}
+	for field, value := range map[string]*string{
+		"emergency_contact.name": &p.EmergencyContact.Name, "emergency_contact.phone": &p.EmergencyContact.Phone,
+		"emergency_contact.relationship": &p.EmergencyContact.Relationship,
+		"sitter.name":                    &got.Sitter.Name, "sitter.relationship": &got.Sitter.Relationship, "sitter.phone": &got.Sitter.Phone,
+		"preparation.intention": got.Preparation.Intention, "preparation.notes": got.Preparation.Notes,
+		"journey.notes": got.Journey.Notes, "integration.therapist_notes": got.Integration.TherapistNotes,
+		"evaluation.clinician_notes": notes, "alert.acknowledgement_note": alert.AcknowledgementNote,
+	} {
+		if value == nil || *value != clinicalMarkers[field] {
+			t.Errorf("%s reads %v, want %q", field, value, clinicalMarkers[field])
+		}
+	}
+}
+
+// expectNoClearText reads every row of every table as the database holds
+// it and, on SQLite, the database's files, and fails for each of the words
+// found.
+func expectNoClearText(t *testing.T, env *apitest.Env, words []string) {
+	t.Helper()
+	expectNoClearRows(t, env, words)
+	if store.Dialect(env.App.DB) != store.SQLite {
+		return
+	}
+	files, _ := filepath.Glob(filepath.Join(env.App.Config.DataDir, "ketacare.db*"))
+	if len(files) == 0 {
+		t.Fatal("no database file")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range words {
+			if bytes.Contains(b, []byte(w)) {
+				t.Errorf("%s holds %q in the clear", filepath.Base(f), w)
+			}
+		}
+	}
+}
+
+// expectNoClearRows reads every row of every table as the database holds
+// it, and fails for each of the words found.
+func expectNoClearRows(t *testing.T, env *apitest.Env, words []string) {
+	t.Helper()
+	tables, err := env.App.DB.Migrator().GetTables()
+	if err != nil || len(tables) < 10 {
+		t.Fatalf("tables %v: %v", tables, err)
+	}
+	for _, table := range tables {
+		for _, row := range rawRows(t, env, table) {
+			text := strings.ToLower(rawText(row))
+			for _, w := range words {
+				if strings.Contains(text, strings.ToLower(w)) {
+					t.Errorf("%s holds %q in the clear", table, w)
+				}
+			}
+		}
+	}
+}
+
+// TestWordsAreSealedAtRest writes words through the API into every field of
+// free text, the patient's integration work and the clinical records about
+// them, then reads every table as the database holds it, and on SQLite its
+// files, and finds none of them.
 func TestWordsAreSealedAtRest(t *testing.T) {
 	env := apitest.New(t)
-	c := newClinic(t, env)
+	c, _, sessions := plannedClinic(t, env)
 	words := []string{"Marigold", "lighthouse", "grandmother", "Saltwater", "cartwheel", "violin", "Juniper", "harbour"}
 	e := postEntry(t, env, c.patient.Token, map[string]any{
 		"title": words[0] + " morning", "body": "I dreamt of the " + words[1] + " and my " + words[2] + ".",
@@ -47,6 +191,20 @@ func TestWordsAreSealedAtRest(t *testing.T) {
 	if len(keyID) != 16 {
 		t.Fatalf("key id %q", keyID)
 	}
+
+	clinical := writeClinicalWords(t, env, c, sessions[0])
+	markers := append(slices.Clone(words), secretEvaluationNote)
+	for _, w := range clinicalMarkers {
+		markers = append(markers, w)
+	}
+	expectNoClearText(t, env, markers)
+	for table, id := range map[string]uuid.UUID{"users": c.patient.ID, "treatment_sessions": sessions[0].ID,
+		"candidacy_evaluations": clinical.evaluation, "safety_alerts": clinical.alert} {
+		if got := rawKeyID(t, env, table, id); got != keyID {
+			t.Errorf("%s sealed under %q, the journal under %q", table, got, keyID)
+		}
+	}
+	clinical.readBack(t, env, c, sessions[0])
 
 	// The key id stays in the database: no response carries it.
 	for _, path := range []string{

@@ -33,18 +33,21 @@ const (
 
 // CandidacyEvaluation is a clinician's evaluation of whether a patient is a
 // candidate for ketamine therapy. It is a clinical record and never changes:
-// a later evaluation supersedes it.
+// a later evaluation supersedes it. The notes are sealed under the key
+// KeyID names; the store opens them into ClinicianNotes, which is no column.
 type CandidacyEvaluation struct {
-	ID                uuid.UUID `gorm:"primaryKey"`
-	PatientID         uuid.UUID
-	EvaluatedBy       uuid.UUID
-	EvaluatedAt       time.Time
-	Outcome           string
-	Contraindications string // comma-separated, from the fixed list; empty for none
-	BaselineSystolic  *int
-	BaselineDiastolic *int
-	ClinicianNotes    *string // care team only
-	CreatedAt         time.Time
+	ID                   uuid.UUID `gorm:"primaryKey"`
+	PatientID            uuid.UUID
+	EvaluatedBy          uuid.UUID
+	EvaluatedAt          time.Time
+	Outcome              string
+	Contraindications    string // comma-separated, from the fixed list; empty for none
+	BaselineSystolic     *int
+	BaselineDiastolic    *int
+	KeyID                *string
+	ClinicianNotesSealed Sealed
+	ClinicianNotes       *string `gorm:"-"` // care team only
+	CreatedAt            time.Time
 }
 
 // ContraindicationList returns the contraindications found, in the order recorded.

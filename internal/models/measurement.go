@@ -30,20 +30,24 @@ const (
 )
 
 // SafetyAlert asks the patient's care team to follow up an answer. It holds
-// only what a clinician needs to act, never the answers or notes.
+// only what a clinician needs to act, never the answers or notes. The
+// acknowledgement note is sealed under the key KeyID names; the store opens
+// it into AcknowledgementNote, which is no column.
 type SafetyAlert struct {
-	ID                  uuid.UUID `gorm:"primaryKey"`
-	PatientID           uuid.UUID
-	AssessmentID        uuid.UUID
-	Reason              string // why it was raised, such as "phq9_item9"
-	ItemScore           int
-	Status              string
-	AcknowledgedBy      *uuid.UUID
-	AcknowledgedAt      *time.Time
-	AcknowledgementNote *string
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
-	Version             int64
+	ID                        uuid.UUID `gorm:"primaryKey"`
+	PatientID                 uuid.UUID
+	AssessmentID              uuid.UUID
+	Reason                    string // why it was raised, such as "phq9_item9"
+	ItemScore                 int
+	Status                    string
+	AcknowledgedBy            *uuid.UUID
+	AcknowledgedAt            *time.Time
+	KeyID                     *string
+	AcknowledgementNoteSealed Sealed
+	AcknowledgementNote       *string `gorm:"-"`
+	CreatedAt                 time.Time
+	UpdatedAt                 time.Time
+	Version                   int64
 }
 
 // PageKey is the alert's position in lists.

@@ -4,6 +4,8 @@
 package models
 
 import (
+	"database/sql/driver"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -29,11 +31,17 @@ type User struct {
 	UpdatedAt    time.Time
 	Version      int64
 
-	// Patients' profile.
-	DateOfBirth                  *time.Time
-	EmergencyContactName         *string
-	EmergencyContactPhone        *string
-	EmergencyContactRelationship *string
+	// Patients' profile. The emergency contact is sealed (internal/seal)
+	// under the key KeyID names; the store opens it into the fields in the
+	// clear, which are no columns.
+	DateOfBirth                        *time.Time
+	KeyID                              *string
+	EmergencyContactNameSealed         Sealed
+	EmergencyContactPhoneSealed        Sealed
+	EmergencyContactRelationshipSealed Sealed
+	EmergencyContactName               *string `gorm:"-"`
+	EmergencyContactPhone              *string `gorm:"-"`
+	EmergencyContactRelationship       *string `gorm:"-"`
 
 	// DeactivatedAt is when a patient erased their own content and closed
 	// the account; nil while it is open. A closed account is refused
@@ -86,4 +94,38 @@ func All() []any {
 		// Sync models: add below.
 		&SyncHead{}, &SyncChange{},
 	}
+}
+
+// Sealed is a value sealed by internal/seal. Nil is stored as NULL, so that
+// "IS NULL" says whether a field was ever written: SQLite's driver would
+// store a nil []byte as an empty blob.
+type Sealed []byte
+
+// Value implements driver.Valuer.
+func (s Sealed) Value() (driver.Value, error) {
+	if s == nil {
+		return nil, nil
+	}
+	return []byte(s), nil
+}
+
+// Scan implements sql.Scanner; NULL and an empty blob read as nil.
+func (s *Sealed) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*s = nil
+	case []byte:
+		*s = nil
+		if len(x) > 0 {
+			*s = append(Sealed(nil), x...)
+		}
+	case string:
+		*s = nil
+		if x != "" {
+			*s = Sealed(x)
+		}
+	default:
+		return fmt.Errorf("sealed value of type %T", v)
+	}
+	return nil
 }

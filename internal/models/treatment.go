@@ -40,7 +40,9 @@ type TreatmentPlan struct {
 // PageKey is the plan's position in lists.
 func (p TreatmentPlan) PageKey() (time.Time, uuid.UUID) { return p.CreatedAt, p.ID }
 
-// TreatmentSession is one session of a plan and its five parts.
+// TreatmentSession is one session of a plan and its five parts. Its words
+// (sitter, intention, notes) are sealed under the key KeyID names; the
+// store opens them into the fields in the clear, which are no columns.
 type TreatmentSession struct {
 	ID          uuid.UUID `gorm:"primaryKey"`
 	PlanID      uuid.UUID
@@ -51,25 +53,34 @@ type TreatmentSession struct {
 	// 1. Route of administration (clinician).
 	Route string
 	// 2. Sitter or co-pilot (patient).
-	SitterName         *string
-	SitterRelationship *string
-	SitterPhone        *string
+	SitterName         *string `gorm:"-"`
+	SitterRelationship *string `gorm:"-"`
+	SitterPhone        *string `gorm:"-"`
 	// 3. Preparation (patient).
-	Intention        *string
+	Intention        *string `gorm:"-"`
 	FastingConfirmed bool
 	RideHomeArranged bool
 	SettingPrepared  bool
 	MusicReady       bool
-	PreparationNotes *string
+	PreparationNotes *string `gorm:"-"`
 	// 4. Journey (clinician).
 	StartedAt    *time.Time
 	EndedAt      *time.Time
 	DoseMg       *float64
 	DoseMgPerKg  *float64
-	JourneyNotes *string
+	JourneyNotes *string `gorm:"-"`
 	// 5. Integration (clinician notes; the patient's journal refers to the session).
-	TherapistNotes *string
+	TherapistNotes *string `gorm:"-"`
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	Version        int64
+
+	KeyID                    *string
+	SitterNameSealed         Sealed
+	SitterRelationshipSealed Sealed
+	SitterPhoneSealed        Sealed
+	IntentionSealed          Sealed
+	PreparationNotesSealed   Sealed
+	JourneyNotesSealed       Sealed
+	TherapistNotesSealed     Sealed
 }

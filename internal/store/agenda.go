@@ -13,7 +13,7 @@ import (
 // it ended, or when it was scheduled if the end was not recorded.
 const agendaSessionsSQL = `
 SELECT id, sequence, status = 'completed' AS completed, scheduled_at, ended_at,
-       intention IS NOT NULL AS has_intention, sitter_name IS NOT NULL AS has_sitter,
+       intention_sealed IS NOT NULL AS has_intention, sitter_name_sealed IS NOT NULL AS has_sitter,
        fasting_confirmed, ride_home_arranged, setting_prepared, music_ready
 FROM treatment_sessions
 WHERE patient_id = @patient AND (

@@ -21,7 +21,11 @@ func byID[T any](ctx context.Context, s *Store, id uuid.UUID, what string) (T, e
 
 // EvaluationByID returns the evaluation with the id.
 func (s *Store) EvaluationByID(ctx context.Context, id uuid.UUID) (models.CandidacyEvaluation, error) {
-	return byID[models.CandidacyEvaluation](ctx, s, id, "evaluation")
+	e, err := byID[models.CandidacyEvaluation](ctx, s, id, "evaluation")
+	if err != nil {
+		return e, err
+	}
+	return e, s.openEvaluation(&e)
 }
 
 // VitalSignByID returns the reading with the id.

@@ -37,8 +37,10 @@ func (s *Store) PatientExists(ctx context.Context, id uuid.UUID) (bool, error) {
 // PatientByID returns the patient with the id; other roles are NotFound.
 func (s *Store) PatientByID(ctx context.Context, id uuid.UUID) (models.User, error) {
 	var u models.User
-	err := s.conn(ctx).Where("id = ? AND role = ?", id, models.RolePatient).Take(&u).Error
-	return u, found(err, "patient")
+	if err := s.conn(ctx).Where("id = ? AND role = ?", id, models.RolePatient).Take(&u).Error; err != nil {
+		return u, found(err, "patient")
+	}
+	return u, s.openUser(&u)
 }
 
 // AssignClinician puts the clinician on the patient's care team; assigning
@@ -102,7 +104,8 @@ func (s *Store) ListPatients(ctx context.Context, f PatientFilter, p Page) ([]mo
 	if f.Query != "" {
 		q = q.Where("LOWER(display_name) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(f.Query))+"%")
 	}
-	return paginate[models.User](p.changedSince(q, "updated_at"), p)
+	rows, next, err := paginate[models.User](p.changedSince(q, "updated_at"), p)
+	return openPage(rows, next, err, s.openUser)
 }
 
 // escapeLike makes s match literally inside a LIKE pattern.

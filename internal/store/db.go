@@ -19,6 +19,8 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"github.com/ketacare/api/internal/seal"
 )
 
 // Dialects the store runs on.
@@ -176,16 +178,29 @@ func Dialect(db *gorm.DB) string {
 
 // Migrate applies every embedded migration not yet recorded in
 // schema_migrations, each in its own transaction. Migrations only go forward.
-func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
+// keys seal the text that rows written before migration 00110 held in the
+// clear (see sealMigration).
+func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger, keys *seal.Keyring) error {
+	return MigrateTo(ctx, db, log, keys, 0)
+}
+
+// MigrateTo is Migrate stopping after version; 0 applies every migration.
+// Tests use it to write rows as an earlier version of the service did.
+func MigrateTo(ctx context.Context, db *gorm.DB, log *slog.Logger, keys *seal.Keyring, version int64) error {
 	sqlDB, err := db.DB()
 	if err != nil {
 		return err
 	}
-	p, err := provider(db, sqlDB)
+	p, err := provider(db, sqlDB, keys)
 	if err != nil {
 		return err
 	}
-	results, err := p.Up(ctx)
+	var results []*goose.MigrationResult
+	if version == 0 {
+		results, err = p.Up(ctx)
+	} else {
+		results, err = p.UpTo(ctx, version)
+	}
 	for _, r := range results {
 		log.Info("migration applied", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration_ms", r.Duration.Milliseconds())
 	}
@@ -195,13 +210,14 @@ func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
 	return nil
 }
 
-func provider(db *gorm.DB, sqlDB *sql.DB) (*goose.Provider, error) {
+func provider(db *gorm.DB, sqlDB *sql.DB, keys *seal.Keyring) (*goose.Provider, error) {
 	dialect := Dialect(db)
 	fsys, err := fs.Sub(migrations, "migrations/"+dialect)
 	if err != nil {
 		return nil, err
 	}
-	opts := []goose.ProviderOption{goose.WithTableName("schema_migrations"), goose.WithDisableGlobalRegistry(true)}
+	opts := []goose.ProviderOption{goose.WithTableName("schema_migrations"), goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(sealMigration(dialect, keys))}
 	gooseDialect := goose.DialectSQLite3
 	if dialect == Postgres {
 		gooseDialect = goose.DialectPostgres

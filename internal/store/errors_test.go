@@ -15,7 +15,7 @@ import (
 // the log naming the store call that failed.
 func TestInternalErrorsSayWhere(t *testing.T) {
 	db := openUnmigrated(t)
-	s := store.New(db)
+	s := store.New(db, testKeys(t))
 	// No migrations: the users table does not exist.
 	_, err := s.UserByID(context.Background(), uuid.New())
 	if apperr.CodeOf(err) != apperr.Internal || !strings.Contains(err.Error(), "store.(*Store).UserByID") {

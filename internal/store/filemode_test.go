@@ -56,7 +56,7 @@ func TestSQLiteFilesArePrivate(t *testing.T) {
 			var logged bytes.Buffer
 			db := openSQLite(t, dir, slog.New(slog.NewTextHandler(&logged, nil)))
 			defer closeSQLite(t, db)
-			if err := store.Migrate(context.Background(), db, slog.New(slog.DiscardHandler)); err != nil {
+			if err := store.Migrate(context.Background(), db, slog.New(slog.DiscardHandler), testKeys(t)); err != nil {
 				t.Fatal(err)
 			}
 			checkMode(t, dir, 0o700)

@@ -11,7 +11,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/ketacare/api/internal/models"
-	"github.com/ketacare/api/internal/seal"
 )
 
 // Idempotency-Key lifetimes.
@@ -27,12 +26,11 @@ const (
 // sealed at rest.
 type Idempotency struct {
 	*Store
-	keys *seal.Keyring
 }
 
-// NewIdempotency returns the idempotency store over s, sealing with keys.
-func NewIdempotency(s *Store, keys *seal.Keyring) *Idempotency {
-	return &Idempotency{Store: s, keys: keys}
+// NewIdempotency returns the idempotency store over s, sealing with its keys.
+func NewIdempotency(s *Store) *Idempotency {
+	return &Idempotency{Store: s}
 }
 
 // IdempotentResponse is a stored first response.

@@ -14,7 +14,7 @@ import (
 func TestPruneIdempotencyKeys(t *testing.T) {
 	db := openUnmigrated(t)
 	migrateTo(t, db, 0)
-	s := store.New(db)
+	s := store.New(db, testKeys(t))
 	pat := newPatient(t, db, "pat")
 	now := store.Now()
 	status := 201

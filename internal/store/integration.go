@@ -15,16 +15,14 @@ import (
 
 // Integration keeps a patient's integration work: journal, activities and
 // goals. Everything the patient writes in words is sealed on the way in and
-// opened on the way out, so nothing above the store sees ciphertext or key
-// ids, and nothing below it sees the words.
+// opened on the way out with the store's keys.
 type Integration struct {
 	*Store
-	keys *seal.Keyring
 }
 
-// NewIntegration returns the integration store over s, sealing with keys.
-func NewIntegration(s *Store, keys *seal.Keyring) *Integration {
-	return &Integration{Store: s, keys: keys}
+// NewIntegration returns the integration store over s.
+func NewIntegration(s *Store) *Integration {
+	return &Integration{Store: s}
 }
 
 // TimeRange bounds a list by a timestamp: From <= t < To; nil is unbounded.
@@ -57,13 +55,13 @@ type rowCipher struct {
 }
 
 // sealer seals new values of the row under the current key.
-func (i *Integration) sealer(table string, id uuid.UUID) *rowCipher {
-	return &rowCipher{keys: i.keys, table: table, id: id, keyID: i.keys.CurrentKeyID()}
+func (s *Store) sealer(table string, id uuid.UUID) *rowCipher {
+	return &rowCipher{keys: s.keys, table: table, id: id, keyID: s.keys.CurrentKeyID()}
 }
 
 // opener opens the row's values, sealed under the key keyID names.
-func (i *Integration) opener(table string, id uuid.UUID, keyID string) *rowCipher {
-	return &rowCipher{keys: i.keys, table: table, id: id, keyID: keyID}
+func (s *Store) opener(table string, id uuid.UUID, keyID string) *rowCipher {
+	return &rowCipher{keys: s.keys, table: table, id: id, keyID: keyID}
 }
 
 func (r *rowCipher) ad(column string) []byte {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/models"
-	"github.com/ketacare/api/internal/seal"
 )
 
 // Measurement keeps measurement-based care: assessments and the safety
@@ -18,12 +17,11 @@ import (
 // nothing above the store sees ciphertext and nothing below it the words.
 type Measurement struct {
 	*Store
-	keys *seal.Keyring
 }
 
-// NewMeasurement returns the measurement store over s, sealing with keys.
-func NewMeasurement(s *Store, keys *seal.Keyring) *Measurement {
-	return &Measurement{Store: s, keys: keys}
+// NewMeasurement returns the measurement store over s.
+func NewMeasurement(s *Store) *Measurement {
+	return &Measurement{Store: s}
 }
 
 // CreateAssessment stores a scored assessment and, when its answers need a
@@ -117,15 +115,18 @@ func (m *Measurement) ListAlerts(ctx context.Context, sc AlertScope, f AlertFilt
 	if f.Unassigned {
 		q = q.Where("NOT EXISTS (SELECT 1 FROM care_team_members m WHERE m.patient_id = safety_alerts.patient_id)")
 	}
-	return paginate[models.SafetyAlert](p.changedSince(q, "updated_at"), p)
+	rows, next, err := paginate[models.SafetyAlert](p.changedSince(q, "updated_at"), p)
+	return openPage(rows, next, err, m.openAlert)
 }
 
 // AlertInScope returns the safety alert with the id when it is in scope; an
 // alert out of scope is NotFound, exactly like a missing one.
 func (m *Measurement) AlertInScope(ctx context.Context, id uuid.UUID, sc AlertScope) (models.SafetyAlert, error) {
 	var a models.SafetyAlert
-	err := sc.apply(m.conn(ctx).Where("id = ?", id)).Take(&a).Error
-	return a, found(err, "alert")
+	if err := sc.apply(m.conn(ctx).Where("id = ?", id)).Take(&a).Error; err != nil {
+		return a, found(err, "alert")
+	}
+	return a, m.openAlert(&a)
 }
 
 // AcknowledgeAlert records who acknowledged an open alert in scope, when,
@@ -142,15 +143,23 @@ func (m *Measurement) AcknowledgeAlert(ctx context.Context, id uuid.UUID, sc Ale
 		return a, already
 	}
 	now := Now()
+	// An open alert has no note yet: sealing the note alone under the
+	// current key seals all the row's text.
+	acked := a
+	acked.AcknowledgementNote = note
+	if err := m.sealAlert(&acked); err != nil {
+		return a, err
+	}
 	res := m.conn(ctx).Model(&models.SafetyAlert{}).
 		Where("id = ? AND status = ?", id, models.AlertStatusOpen).
 		Updates(map[string]any{
-			"status":               models.AlertStatusAcknowledged,
-			"acknowledged_by":      by,
-			"acknowledged_at":      now,
-			"acknowledgement_note": note,
-			"updated_at":           now,
-			"version":              gorm.Expr("version + 1"),
+			"status":                      models.AlertStatusAcknowledged,
+			"acknowledged_by":             by,
+			"acknowledged_at":             now,
+			"key_id":                      acked.KeyID,
+			"acknowledgement_note_sealed": acked.AcknowledgementNoteSealed,
+			"updated_at":                  now,
+			"version":                     gorm.Expr("version + 1"),
 		})
 	if res.Error != nil {
 		return a, translate(res.Error, "")
@@ -182,7 +191,7 @@ func (m *Measurement) CreateMoodCheckIn(ctx context.Context, c MoodCheckIn) (Moo
 		c.ID = uuid.Must(uuid.NewV7())
 	}
 	c.TakenAt = c.TakenAt.UTC().Truncate(time.Microsecond)
-	sc := &rowCipher{keys: m.keys, table: moodTable, id: c.ID, keyID: m.keys.CurrentKeyID()}
+	sc := m.sealer(moodTable, c.ID)
 	row := models.MoodCheckIn{ID: c.ID, PatientID: c.PatientID, Mood: c.Mood, Anxiety: c.Anxiety,
 		KeyID: sc.keyID, NoteSealed: sc.sealText("note", c.Note), TakenAt: c.TakenAt, CreatedAt: c.CreatedAt}
 	if sc.err != nil {
@@ -207,7 +216,7 @@ func (m *Measurement) ListMoodCheckIns(ctx context.Context, f TakenFilter, p Pag
 }
 
 func (m *Measurement) openMoodCheckIn(row models.MoodCheckIn) (MoodCheckIn, error) {
-	oc := &rowCipher{keys: m.keys, table: moodTable, id: row.ID, keyID: row.KeyID}
+	oc := m.opener(moodTable, row.ID, row.KeyID)
 	c := MoodCheckIn{ID: row.ID, PatientID: row.PatientID, Mood: row.Mood, Anxiety: row.Anxiety,
 		Note: oc.openText("note", row.NoteSealed), TakenAt: row.TakenAt, CreatedAt: row.CreatedAt}
 	if oc.err != nil {

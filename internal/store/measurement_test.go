@@ -9,7 +9,6 @@ import (
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/measurement"
 	"github.com/ketacare/api/internal/models"
-	"github.com/ketacare/api/internal/seal"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -28,18 +27,11 @@ func TestAssessmentAndAlertAreOneTransaction(t *testing.T) {
 		}
 	})
 	ctx := context.Background()
-	if err := store.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	keys := testKeys(t)
+	if err := store.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), keys); err != nil {
 		t.Fatal(err)
 	}
-	key, err := seal.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := seal.NewKeyring(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := store.NewMeasurement(store.New(db), keys)
+	s := store.NewMeasurement(store.New(db, keys))
 	patient := models.User{Email: "pat@clinic.test", DisplayName: "Pat", Role: models.RolePatient, PasswordHash: "x"}
 	if err := s.CreateUser(ctx, &patient); err != nil {
 		t.Fatal(err)

@@ -32,10 +32,10 @@ func TestMigrationsMatchModels(t *testing.T) {
 	})
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
-	if err := store.Migrate(ctx, db, log); err != nil {
+	if err := store.Migrate(ctx, db, log, testKeys(t)); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Migrate(ctx, db, log); err != nil {
+	if err := store.Migrate(ctx, db, log, testKeys(t)); err != nil {
 		t.Fatalf("migrating twice: %v", err)
 	}
 	if !db.Migrator().HasTable("schema_migrations") {

@@ -30,10 +30,11 @@ func BenchmarkAccountActive(b *testing.B) {
 		}
 	})
 	ctx := context.Background()
-	if err := store.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	keys := testKeys(b)
+	if err := store.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), keys); err != nil {
 		b.Fatal(err)
 	}
-	st := store.New(db)
+	st := store.New(db, keys)
 	u := models.User{Email: "bench@clinic.test", DisplayName: "Bench", Role: models.RolePatient, PasswordHash: "x"}
 	if err := st.CreateUser(ctx, &u); err != nil {
 		b.Fatal(err)

@@ -12,6 +12,8 @@ import (
 // patient; a session of anyone else is NotFound, like a missing one.
 func (s *Store) SessionOfPatient(ctx context.Context, sessionID, patientID uuid.UUID) (models.TreatmentSession, error) {
 	var ts models.TreatmentSession
-	err := s.conn(ctx).Where("id = ? AND patient_id = ?", sessionID, patientID).Take(&ts).Error
-	return ts, found(err, "session")
+	if err := s.conn(ctx).Where("id = ? AND patient_id = ?", sessionID, patientID).Take(&ts).Error; err != nil {
+		return ts, found(err, "session")
+	}
+	return ts, s.openSession(&ts)
 }

@@ -21,15 +21,20 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/seal"
 )
 
-// Store is the application's data access, safe for concurrent use.
+// Store is the application's data access, safe for concurrent use. Words a
+// person writes about a patient's care are sealed with keys on the way in
+// and opened on the way out (see rowCipher), so nothing above the store
+// sees ciphertext or key ids, and nothing below it sees the words.
 type Store struct {
-	db *gorm.DB
+	db   *gorm.DB
+	keys *seal.Keyring
 }
 
-// New returns a Store over db.
-func New(db *gorm.DB) *Store { return &Store{db: db} }
+// New returns a Store over db, sealing with keys.
+func New(db *gorm.DB, keys *seal.Keyring) *Store { return &Store{db: db, keys: keys} }
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {

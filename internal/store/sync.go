@@ -152,9 +152,7 @@ func (i *Integration) syncRecords(ctx context.Context, patientID uuid.UUID, chan
 		}
 	}
 	own := func() *gorm.DB { return i.conn(ctx).Where("patient_id = ?", patientID) }
-	// The same keyring seals mood notes (see app.New): Measurement's opener
-	// over it opens them.
-	m := &Measurement{Store: i.Store, keys: i.keys}
+	m := &Measurement{Store: i.Store}
 	var r SyncRecords
 	var err error
 	if r.JournalEntries, err = loadByID(own(), ids[SyncJournalEntry], i.openJournal, models.JournalEntry.PageKey); err != nil {
@@ -176,7 +174,7 @@ func (i *Integration) syncRecords(ctx context.Context, patientID uuid.UUID, chan
 	if r.Assessments, err = loadByID(own(), ids[SyncAssessment], opened[models.Assessment], models.Assessment.PageKey); err != nil {
 		return r, err
 	}
-	r.Sessions, err = loadByID(own(), ids[SyncTreatmentSession], opened[models.TreatmentSession], sessionKey)
+	r.Sessions, err = loadByID(own(), ids[SyncTreatmentSession], openedBy(i.openSession), sessionKey)
 	return r, err
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/seal"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -30,6 +31,20 @@ func openUnmigrated(t *testing.T) *gorm.DB {
 	return db
 }
 
+// testKeys is a keyring with one fresh key.
+func testKeys(t testing.TB) *seal.Keyring {
+	t.Helper()
+	key, err := seal.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := seal.NewKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
 // migrateTo applies the migrations up to version, or all with 0.
 func migrateTo(t *testing.T, db *gorm.DB, version int64) {
 	t.Helper()
@@ -37,7 +52,7 @@ func migrateTo(t *testing.T, db *gorm.DB, version int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := store.Provider(db, sqlDB)
+	p, err := store.Provider(db, sqlDB, testKeys(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +70,8 @@ func newPatient(t *testing.T, db *gorm.DB, name string) models.User {
 	t.Helper()
 	u := models.User{Email: name + "@clinic.test", DisplayName: name, Role: models.RolePatient, PasswordHash: "x"}
 	// Written before later migrations too: leave out their columns.
-	if err := store.New(db.Omit("deactivated_at")).CreateUser(context.Background(), &u); err != nil {
+	later := db.Omit("deactivated_at", "key_id", "emergency_contact_name_sealed", "emergency_contact_phone_sealed", "emergency_contact_relationship_sealed")
+	if err := store.New(later, testKeys(t)).CreateUser(context.Background(), &u); err != nil {
 		t.Fatal(err)
 	}
 	return u
@@ -246,7 +262,7 @@ func TestSyncSeqFollowsCommitOrder(t *testing.T) {
 func TestPruneSyncLog(t *testing.T) {
 	db := openUnmigrated(t)
 	migrateTo(t, db, 0)
-	s := store.New(db)
+	s := store.New(db, testKeys(t))
 	ctx := context.Background()
 	pat := newPatient(t, db, "pat")
 	gone, kept := newActivity(pat.ID, store.Now()), newActivity(pat.ID, store.Now())

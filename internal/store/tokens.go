@@ -79,7 +79,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, hash string, next *model
 	if err != nil {
 		return models.User{}, translate(err, "")
 	}
-	return user, nil
+	return user, s.openUser(&user)
 }
 
 // RevokeRefreshFamily revokes the token with the hash and every token of its

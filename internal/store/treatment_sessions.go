@@ -17,8 +17,10 @@ import (
 // whether the caller may see it.
 func (s *Store) SessionByID(ctx context.Context, id uuid.UUID) (models.TreatmentSession, error) {
 	var ts models.TreatmentSession
-	err := s.conn(ctx).Where("id = ?", id).Take(&ts).Error
-	return ts, found(err, "session")
+	if err := s.conn(ctx).Where("id = ?", id).Take(&ts).Error; err != nil {
+		return ts, found(err, "session")
+	}
+	return ts, s.openSession(&ts)
 }
 
 // SessionFilter narrows a patient's sessions.
@@ -46,7 +48,8 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]mo
 	if f.To != nil {
 		q = q.Where("scheduled_at < ?", f.To.UTC())
 	}
-	return paginateBy(p.changedSince(q, "updated_at"), p, "scheduled_at", true, sessionKey)
+	rows, next, err := paginateBy(p.changedSince(q, "updated_at"), p, "scheduled_at", true, sessionKey)
+	return openPage(rows, next, err, s.openSession)
 }
 
 func sessionKey(ts models.TreatmentSession) (time.Time, uuid.UUID) { return ts.ScheduledAt, ts.ID }
@@ -141,7 +144,8 @@ func (ch SessionChanges) Sent() []SessionField {
 
 // UpdateSession applies the changes to the session under a row lock, so the
 // state rules are checked against the session as it is written, and returns
-// the session as stored. The version grows only when something changed.
+// the session as stored. The version grows only when something changed; a
+// change reseals the session's words under the current key.
 // With expected != 0 the session must still be at that version.
 func (s *Store) UpdateSession(ctx context.Context, id uuid.UUID, expected int64, ch SessionChanges) (models.TreatmentSession, error) {
 	var ts models.TreatmentSession
@@ -150,6 +154,9 @@ func (s *Store) UpdateSession(ctx context.Context, id uuid.UUID, expected int64,
 			return found(err, "session")
 		}
 		if err := checkVersion("session", ts.Version, expected); err != nil {
+			return err
+		}
+		if err := s.openSession(&ts); err != nil {
 			return err
 		}
 		before := ts
@@ -164,6 +171,9 @@ func (s *Store) UpdateSession(ctx context.Context, id uuid.UUID, expected int64,
 			return nil
 		}
 		ts.UpdatedAt, ts.Version = Now(), ts.Version+1
+		if err := s.sealSession(&ts); err != nil {
+			return err
+		}
 		return tx.Save(&ts).Error
 	})
 	return ts, translate(err, "")

@@ -15,7 +15,8 @@ import (
 // them unique without regard to case.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// CreateUser inserts u, filling its id, timestamps and version.
+// CreateUser inserts u, its emergency contact sealed, filling its id,
+// timestamps and version.
 func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
 	if u.ID == uuid.Nil {
 		u.ID = uuid.Must(uuid.NewV7())
@@ -25,6 +26,9 @@ func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
 		u.Timezone = "UTC"
 	}
 	u.Version = 1
+	if err := s.sealUser(u); err != nil {
+		return err
+	}
 	err := s.conn(ctx).Create(u).Error
 	return translate(err, "An account with this email already exists.")
 }
@@ -32,15 +36,19 @@ func (s *Store) CreateUser(ctx context.Context, u *models.User) error {
 // UserByID returns the user with the id.
 func (s *Store) UserByID(ctx context.Context, id uuid.UUID) (models.User, error) {
 	var u models.User
-	err := s.conn(ctx).Where("id = ?", id).Take(&u).Error
-	return u, found(err, "user")
+	if err := s.conn(ctx).Where("id = ?", id).Take(&u).Error; err != nil {
+		return u, found(err, "user")
+	}
+	return u, s.openUser(&u)
 }
 
 // UserByEmail returns the user with the email, compared without case.
 func (s *Store) UserByEmail(ctx context.Context, email string) (models.User, error) {
 	var u models.User
-	err := s.conn(ctx).Where("email = ?", NormalizeEmail(email)).Take(&u).Error
-	return u, found(err, "user")
+	if err := s.conn(ctx).Where("email = ?", NormalizeEmail(email)).Take(&u).Error; err != nil {
+		return u, found(err, "user")
+	}
+	return u, s.openUser(&u)
 }
 
 // UserChanges are the profile fields an update may set; nil leaves a field
@@ -75,10 +83,19 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, expected int64, ch
 		set["date_of_birth"] = ch.DateOfBirth.Value
 	}
 	if ec := ch.EmergencyContact; ec != nil {
-		set["emergency_contact_name"], set["emergency_contact_phone"], set["emergency_contact_relationship"] = nil, nil, nil
-		if ec.Value != nil {
-			set["emergency_contact_name"], set["emergency_contact_phone"], set["emergency_contact_relationship"] = ec.Value.Name, ec.Value.Phone, ec.Value.Relationship
+		// The contact is all of a user's sealed text: sealing it alone
+		// under the current key reseals the row.
+		u := models.User{ID: id}
+		if v := ec.Value; v != nil {
+			u.EmergencyContactName, u.EmergencyContactPhone, u.EmergencyContactRelationship = &v.Name, &v.Phone, &v.Relationship
 		}
+		if err := s.sealUser(&u); err != nil {
+			return models.User{}, err
+		}
+		set["key_id"] = u.KeyID
+		set["emergency_contact_name_sealed"] = u.EmergencyContactNameSealed
+		set["emergency_contact_phone_sealed"] = u.EmergencyContactPhoneSealed
+		set["emergency_contact_relationship_sealed"] = u.EmergencyContactRelationshipSealed
 	}
 	if err := s.updateVersioned(ctx, &models.User{}, "user", id, expected, set); err != nil {
 		return models.User{}, err
@@ -88,7 +105,8 @@ func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, expected int64, ch
 
 // ListUsers returns one page of the users with the role, newest first.
 func (s *Store) ListUsers(ctx context.Context, role string, p Page) ([]models.User, *string, error) {
-	return paginate[models.User](p.changedSince(s.conn(ctx).Where("role = ?", role), "updated_at"), p)
+	rows, next, err := paginate[models.User](p.changedSince(s.conn(ctx).Where("role = ?", role), "updated_at"), p)
+	return openPage(rows, next, err, s.openUser)
 }
 
 // AdminExists reports whether any admin account exists.
