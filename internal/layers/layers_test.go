@@ -16,7 +16,7 @@ const module = "github.com/ketacare/api/"
 var (
 	// domain packages hold the business rules: pure, table-tested, and
 	// importing nothing of the project's.
-	domain = []string{"internal/agenda", "internal/measurement", "internal/policy", "internal/prompts", "internal/scheduling"}
+	domain = []string{"internal/agenda", "internal/measurement", "internal/policy", "internal/prompts", "internal/scheduling", "internal/throttle"}
 	// vocabularies are shared by every layer: the domain's error codes, the
 	// database rows, the sealing envelope, the generated API types, the
 	// embedded contract.
@@ -35,6 +35,7 @@ var allowed = map[string][]string{
 	"internal/policy":      nil,
 	"internal/prompts":     nil,
 	"internal/scheduling":  nil,
+	"internal/throttle":    nil,
 	"internal/apperr":      nil,
 	"internal/models":      nil,
 	"internal/seal":        nil,
@@ -48,7 +49,7 @@ var allowed = map[string][]string{
 	// The store never imports handlers, auth or the assembly.
 	"internal/store":    join(domain, []string{"internal/apperr", "internal/models", "internal/seal"}),
 	"internal/handlers": join(domain, vocabularies, []string{"internal/auth", "internal/config", "internal/metrics", "internal/store"}),
-	"internal/app":      join(vocabularies, []string{"internal/auth", "internal/config", "internal/handlers", "internal/metrics", "internal/store"}),
+	"internal/app":      join(domain, vocabularies, []string{"internal/auth", "internal/config", "internal/handlers", "internal/metrics", "internal/store"}),
 	"internal/demo":     join(vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/handlers", "internal/store"}),
 	"internal/apitest":  join(vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/handlers"}),
 	"cmd/api":           {"internal/app", "internal/config", "internal/demo"},
