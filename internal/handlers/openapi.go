@@ -82,6 +82,7 @@ func (m *contractMiddleware) handle(next echo.HandlerFunc) echo.HandlerFunc {
 		route, params, err := m.router.FindRoute(req)
 		if err != nil {
 			if errors.Is(err, routers.ErrMethodNotAllowed) {
+				c.Response().Header().Set(echo.HeaderAllow, strings.Join(m.allowed(req), ", "))
 				return echo.ErrMethodNotAllowed
 			}
 			return echo.ErrNotFound
@@ -114,6 +115,24 @@ func (m *contractMiddleware) handle(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// specMethods are the methods an operation of the spec can have, in the
+// order an Allow header lists them.
+var specMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions, http.MethodTrace}
+
+// allowed lists the methods the spec declares for the path of req, for the
+// Allow header a 405 must carry (RFC 9110 §15.5.6). Only a 405 pays for it.
+func (m *contractMiddleware) allowed(req *http.Request) []string {
+	var out []string
+	for _, method := range specMethods {
+		probe := req.Clone(req.Context())
+		probe.Method = method
+		if _, _, err := m.router.FindRoute(probe); err == nil {
+			out = append(out, method)
+		}
+	}
+	return out
 }
 
 // validateRequest checks the request's parameters and body against the
