@@ -84,7 +84,7 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 		endpoint string
 		call     func() error
 	}{
-		{"every authenticated request: the account check", func() error { _, err := st.AccountActive(ctx, heavy, "patient"); return err }},
+		{"every authenticated request: the account check", func() error { _, err := st.AccountActive(ctx, heavy, "patient", c.Heavy.Login); return err }},
 		{"GET /v1/journal-entries/{id}", func() error { _, err := in.JournalEntryOf(ctx, heavy, entry, false); return err }},
 		{"GET /v1/journal-entries?limit=50", func() error {
 			_, _, err := in.ListJournalEntries(ctx, store.JournalFilter{PatientID: heavy}, store.Page{Limit: 50})

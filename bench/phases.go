@@ -114,7 +114,7 @@ func requestsOf(e endpoint, ps []patient) ([]request, error) {
 	signer := auth.NewSigner(benchJWTSecret)
 	var reqs []request
 	for _, p := range ps {
-		tok, err := signer.Issue(p.ID, models.RolePatient)
+		tok, err := signer.Issue(p.ID, models.RolePatient, p.Login)
 		if err != nil {
 			return nil, err
 		}

@@ -42,8 +42,11 @@ type clinic struct {
 }
 
 type patient struct {
-	ID      uuid.UUID
-	Email   string
+	ID    uuid.UUID
+	Email string
+	// Login is the refresh-token family the bench's access tokens name as
+	// their sid, as the app's would.
+	Login   uuid.UUID
 	Entries []uuid.UUID // a sample of the patient's journal entry ids
 }
 
@@ -263,7 +266,8 @@ func backdate(ctx context.Context, db *gorm.DB) error {
 }
 
 // loadClinic reads back who was seeded, and a sample of each patient's
-// entries, from the database.
+// entries, from the database, and signs each patient in (a login for the
+// sid of their access tokens).
 func loadClinic(ctx context.Context, db *gorm.DB, sample int) (clinic, error) {
 	var c clinic
 	var users []models.User
@@ -304,6 +308,19 @@ func loadClinic(ctx context.Context, db *gorm.DB, sample int) (clinic, error) {
 		return c, err
 	}
 	c.Patients[0].Entries = own
+	keys, err := seal.NewKeyring(benchDataKey)
+	if err != nil {
+		return c, err
+	}
+	st := store.New(db, keys)
+	for _, p := range byID {
+		_, hash := auth.NewRefreshToken()
+		rt := models.RefreshToken{UserID: p.ID, TokenHash: hash, ExpiresAt: store.Now().Add(auth.RefreshTokenTTL)}
+		if err := st.CreateRefreshToken(ctx, &rt); err != nil {
+			return c, err
+		}
+		p.Login = rt.FamilyID
+	}
 	return c, nil
 }
 

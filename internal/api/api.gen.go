@@ -1846,7 +1846,13 @@ type SyncChange struct {
 	JournalEntry *JournalEntry `json:"journal_entry,omitempty"`
 	MoodCheckIn  *MoodCheckIn  `json:"mood_check_in,omitempty"`
 
-	// TreatmentSession One session of a plan and its five parts (route, sitter, preparation, journey and integration).
+	// TreatmentSession One session of a plan and its five parts (route, sitter, preparation,
+	// journey and integration). The care team sees every field, and
+	// `version` and `updated_at` move with every change. The patient and
+	// admins see the session without the clinical notes (`journey.notes`,
+	// `integration.therapist_notes`), and their `version` and `updated_at`
+	// (and ETag, sync, export and `updated_since`) move only when a field
+	// they see changes: the two counters differ once a note was written.
 	TreatmentSession *TreatmentSession `json:"treatment_session,omitempty"`
 
 	// Type The type of a synced record, and the name of the property that carries it.
@@ -1922,7 +1928,13 @@ type TreatmentPlanPage struct {
 	NextCursor nullable.Nullable[NextCursor] `json:"next_cursor"`
 }
 
-// TreatmentSession One session of a plan and its five parts (route, sitter, preparation, journey and integration).
+// TreatmentSession One session of a plan and its five parts (route, sitter, preparation,
+// journey and integration). The care team sees every field, and
+// `version` and `updated_at` move with every change. The patient and
+// admins see the session without the clinical notes (`journey.notes`,
+// `integration.therapist_notes`), and their `version` and `updated_at`
+// (and ETag, sync, export and `updated_since`) move only when a field
+// they see changes: the two counters differ once a note was written.
 type TreatmentSession struct {
 	CreatedAt time.Time `json:"created_at"`
 
@@ -2399,7 +2411,9 @@ type CreateGoalParams struct {
 type DeleteGoalParams struct {
 	// IfMatch The ETag of the version you last read. Required: without it the
 	// answer is 428; if the record changed since, 412 with its current
-	// version, and nothing is changed.
+	// version, and nothing is changed. The tag is compared with the version
+	// the caller sees: a session's patient is not stopped by a change to the
+	// care team's notes, while the care team is stopped by any change.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2413,7 +2427,9 @@ type GetGoalParams struct {
 type UpdateGoalParams struct {
 	// IfMatch The ETag of the version you last read. Required: without it the
 	// answer is 428; if the record changed since, 412 with its current
-	// version, and nothing is changed.
+	// version, and nothing is changed. The tag is compared with the version
+	// the caller sees: a session's patient is not stopped by a change to the
+	// care team's notes, while the care team is stopped by any change.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2492,7 +2508,9 @@ type CreateJournalEntryParams struct {
 type DeleteJournalEntryParams struct {
 	// IfMatch The ETag of the version you last read. Required: without it the
 	// answer is 428; if the record changed since, 412 with its current
-	// version, and nothing is changed.
+	// version, and nothing is changed. The tag is compared with the version
+	// the caller sees: a session's patient is not stopped by a change to the
+	// care team's notes, while the care team is stopped by any change.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2506,7 +2524,9 @@ type GetJournalEntryParams struct {
 type UpdateJournalEntryParams struct {
 	// IfMatch The ETag of the version you last read. Required: without it the
 	// answer is 428; if the record changed since, 412 with its current
-	// version, and nothing is changed.
+	// version, and nothing is changed. The tag is compared with the version
+	// the caller sees: a session's patient is not stopped by a change to the
+	// care team's notes, while the care team is stopped by any change.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2526,7 +2546,9 @@ type GetMeParams struct {
 type UpdateMeParams struct {
 	// IfMatch The ETag of the version you last read. Required: without it the
 	// answer is 428; if the record changed since, 412 with its current
-	// version, and nothing is changed.
+	// version, and nothing is changed. The tag is compared with the version
+	// the caller sees: a session's patient is not stopped by a change to the
+	// care team's notes, while the care team is stopped by any change.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2614,7 +2636,9 @@ type GetPatientParams struct {
 type UpdatePatientParams struct {
 	// IfMatch The ETag of the version you last read. Required: without it the
 	// answer is 428; if the record changed since, 412 with its current
-	// version, and nothing is changed.
+	// version, and nothing is changed. The tag is compared with the version
+	// the caller sees: a session's patient is not stopped by a change to the
+	// care team's notes, while the care team is stopped by any change.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2844,7 +2868,9 @@ type GetTreatmentPlanParams struct {
 type UpdateTreatmentPlanParams struct {
 	// IfMatch The ETag of the version you last read. Required: without it the
 	// answer is 428; if the record changed since, 412 with its current
-	// version, and nothing is changed.
+	// version, and nothing is changed. The tag is compared with the version
+	// the caller sees: a session's patient is not stopped by a change to the
+	// care team's notes, while the care team is stopped by any change.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2889,7 +2915,9 @@ type GetSessionParams struct {
 type UpdateSessionParams struct {
 	// IfMatch The ETag of the version you last read. Required: without it the
 	// answer is 428; if the record changed since, 412 with its current
-	// version, and nothing is changed.
+	// version, and nothing is changed. The tag is compared with the version
+	// the caller sees: a session's patient is not stopped by a change to the
+	// care team's notes, while the care team is stopped by any change.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/handlers"
 	"github.com/ketacare/api/internal/models"
 )
 
@@ -31,14 +32,17 @@ func fixturePasswordHash() string {
 	return fixtureHash
 }
 
-// User is an account the harness created, with an access token from the
-// service's own signer.
+// User is an account the harness created, signed in as the API signs one
+// in: a login (Login, the refresh-token family its token names as sid),
+// its refresh token and an access token from the service's own signer.
 type User struct {
-	ID    uuid.UUID
-	Email string
-	Name  string
-	Role  string
-	Token string
+	ID           uuid.UUID
+	Email        string
+	Name         string
+	Role         string
+	Token        string
+	RefreshToken string
+	Login        uuid.UUID
 }
 
 // NewUser stores an account with the role and signs a token for it.
@@ -90,9 +94,13 @@ func (e *Env) SignedIn(u models.User) User {
 
 func (e *Env) userWithToken(u models.User) User {
 	e.T.Helper()
-	tok, err := e.App.Signer.Issue(u.ID, u.Role)
+	tok, refresh, err := handlers.SignIn(context.Background(), e.App.Store, e.App.Signer, u)
 	if err != nil {
-		e.T.Fatalf("sign token: %v", err)
+		e.T.Fatalf("sign in: %v", err)
 	}
-	return User{ID: u.ID, Email: u.Email, Name: u.DisplayName, Role: u.Role, Token: tok}
+	id, err := e.App.Signer.Verify(tok)
+	if err != nil {
+		e.T.Fatalf("verify token: %v", err)
+	}
+	return User{ID: u.ID, Email: u.Email, Name: u.DisplayName, Role: u.Role, Token: tok, RefreshToken: refresh, Login: id.LoginID}
 }

@@ -13,14 +13,14 @@ import (
 
 func TestKeyRotation(t *testing.T) {
 	oldKey, newKey := strings.Repeat("o", 40), strings.Repeat("n", 40)
-	id := uuid.New()
-	oldToken, err := auth.NewSigner(oldKey).Issue(id, "patient")
+	id, login := uuid.New(), uuid.New()
+	oldToken, err := auth.NewSigner(oldKey).Issue(id, "patient", login)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rotated := auth.NewSigner(newKey, oldKey)
 	got, err := rotated.Verify(oldToken)
-	if err != nil || got.UserID != id || got.Role != "patient" {
+	if err != nil || got.UserID != id || got.Role != "patient" || got.LoginID != login {
 		t.Fatalf("a token of the previous key must still verify: %v %+v", err, got)
 	}
 	if _, err := auth.NewSigner(newKey).Verify(oldToken); !apperr.Is(err, apperr.Unauthorized) {

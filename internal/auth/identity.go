@@ -12,6 +12,8 @@ import (
 type Identity struct {
 	UserID uuid.UUID
 	Role   string
+	// LoginID is the login (refresh-token family) the token was issued for.
+	LoginID uuid.UUID
 }
 
 type identityKey struct{}

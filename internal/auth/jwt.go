@@ -20,9 +20,12 @@ const (
 	AccessTokenTTL = 15 * time.Minute
 )
 
-// Claims are the access token's claims.
+// Claims are the access token's claims. SessionID (sid, as in OpenID
+// Connect) names the login the token was issued for: the family of its
+// refresh tokens. Revoking the login refuses its access tokens at once.
 type Claims struct {
-	Role string `json:"role"`
+	Role      string `json:"role"`
+	SessionID string `json:"sid"`
 	jwt.RegisteredClaims
 }
 
@@ -62,16 +65,17 @@ func KeyID(secret string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// Issue returns a signed access token for the user.
-func (s *Signer) Issue(userID uuid.UUID, role string) (string, error) {
-	return s.IssueAt(userID, role, s.now())
+// Issue returns a signed access token for the user's login.
+func (s *Signer) Issue(userID uuid.UUID, role string, login uuid.UUID) (string, error) {
+	return s.IssueAt(userID, role, login, s.now())
 }
 
 // IssueAt returns an access token issued at the given time. Tests use it to
 // make expired tokens with the real signer.
-func (s *Signer) IssueAt(userID uuid.UUID, role string, at time.Time) (string, error) {
+func (s *Signer) IssueAt(userID uuid.UUID, role string, login uuid.UUID, at time.Time) (string, error) {
 	claims := Claims{
-		Role: role,
+		Role:      role,
+		SessionID: login.String(),
 		RegisteredClaims: jwt.RegisteredClaims{
 			Subject:   userID.String(),
 			Issuer:    Issuer,
@@ -109,5 +113,11 @@ func (s *Signer) Verify(token string) (Identity, error) {
 	if err != nil || claims.Role == "" {
 		return Identity{}, &apperr.Error{Code: apperr.Unauthorized, Message: "The access token is invalid.", Err: fmt.Errorf("bad subject or role")}
 	}
-	return Identity{UserID: id, Role: claims.Role}, nil
+	// Tokens issued before logins were named carry no sid: they are refused,
+	// and the app refreshes, which names the login.
+	login, err := uuid.Parse(claims.SessionID)
+	if err != nil {
+		return Identity{}, &apperr.Error{Code: apperr.Unauthorized, Message: "The access token is invalid.", Err: fmt.Errorf("bad sid")}
+	}
+	return Identity{UserID: id, Role: claims.Role, LoginID: login}, nil
 }

@@ -13,7 +13,7 @@ import (
 // does once.
 func BenchmarkVerify(b *testing.B) {
 	s := auth.NewSigner("benchmark-secret-of-at-least-32-bytes!!", "an-earlier-secret-still-accepted-32b!")
-	token, err := s.Issue(uuid.Must(uuid.NewV7()), models.RolePatient)
+	token, err := s.Issue(uuid.Must(uuid.NewV7()), models.RolePatient, uuid.Must(uuid.NewV7()))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func BenchmarkIssue(b *testing.B) {
 	id := uuid.Must(uuid.NewV7())
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.Issue(id, models.RolePatient); err != nil {
+		if _, err := s.Issue(id, models.RolePatient, id); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // token the signer made or answers Unauthorized; it never panics.
 func FuzzVerify(f *testing.F) {
 	s := auth.NewSigner(strings.Repeat("k", 40))
-	valid, err := s.Issue(uuid.New(), "patient")
+	valid, err := s.Issue(uuid.New(), "patient", uuid.New())
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func FuzzVerify(f *testing.F) {
 			}
 			return
 		}
-		if id.UserID == uuid.Nil || id.Role == "" {
+		if id.UserID == uuid.Nil || id.Role == "" || id.LoginID == uuid.Nil {
 			t.Fatalf("%q verified to an empty identity", token)
 		}
 	})

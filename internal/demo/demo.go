@@ -152,10 +152,17 @@ type caller struct {
 	token string
 }
 
-// as returns a caller for the user. Tokens are signed with the real clock,
-// which the store's clock shift does not touch, so they are valid now.
+// as returns a caller for the user, with a login of its own (the sid its
+// token names). Tokens are signed with the real clock, which the store's
+// clock shift does not touch, so they are valid now; the login expires by
+// the real clock too, so that it outlasts the weeks of the story.
 func (s *seeder) as(id uuid.UUID, role string) (caller, error) {
-	tok, err := s.app.Signer.Issue(id, role)
+	_, hash := auth.NewRefreshToken()
+	login := models.RefreshToken{UserID: id, TokenHash: hash, ExpiresAt: time.Now().Add(auth.RefreshTokenTTL)}
+	if err := s.app.Store.CreateRefreshToken(s.ctx, &login); err != nil {
+		return caller{}, err
+	}
+	tok, err := s.app.Signer.Issue(id, role, login.FamilyID)
 	if err != nil {
 		return caller{}, err
 	}

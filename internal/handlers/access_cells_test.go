@@ -257,6 +257,12 @@ func standIn(c *cell) {
 	c.as = c.w.env.NewUser(c.as.Role, "Stand-in "+c.who.String(), "nurse")
 }
 
+// standInTarget makes the call's user_id a new patient, for operations
+// that end the logins of the account they name: the owner's must live on.
+func standInTarget(c *cell) {
+	c.params["user_id"] = c.w.env.Patient("Stand-in target").ID.String()
+}
+
 // ownerMakes gives the call a new record of the owner's, made by post at
 // the collection, as the param.
 func ownerMakes(param, collection string, body map[string]any) func(c *cell) {

@@ -99,7 +99,7 @@ func accessMatrix(t *testing.T) map[string]row {
 		"getMe":           {want: want{200, 200, 200, 200, 200, 401}},
 		"updateMe":        {want: want{200, 200, 200, 200, 200, 401}, body: example(fields{"display_name": nil, "timezone": "UTC"})},
 		"changePassword":  {want: want{204, 204, 204, 204, 204, 401}, body: example(fields{"current_password": apitest.FixturePassword}), fresh: standIn},
-		"resetPassword":   {want: want{403, 403, 403, 403, 204, 401}, body: example(nil)},
+		"resetPassword":   {want: want{403, 403, 403, 403, 204, 401}, body: example(nil), fresh: standInTarget},
 		"getMyAccessLog":  {want: want{200, 200, 403, 403, 403, 401}},
 		"exportMyData":    {want: want{200, 200, 403, 403, 403, 401}},
 		"eraseMe":         {want: want{204, 204, 403, 403, 403, 401}, body: example(fields{"password": apitest.FixturePassword}), fresh: standIn},

@@ -101,14 +101,15 @@ func (s *Server) RefreshToken(ctx context.Context, req api.RefreshTokenRequestOb
 	if err != nil {
 		return nil, err
 	}
-	access, err := s.Signer.Issue(u.ID, u.Role)
+	access, err := s.Signer.Issue(u.ID, u.Role, next.FamilyID)
 	if err != nil {
 		return nil, err
 	}
 	return api.RefreshToken200JSONResponse{Body: tokenPair(access, token, u)}, nil
 }
 
-// Logout revokes the refresh token's whole family.
+// Logout revokes the refresh token's whole family: the login, whose access
+// tokens are refused from then on.
 func (s *Server) Logout(ctx context.Context, req api.LogoutRequestObject) (api.LogoutResponseObject, error) {
 	if err := s.Store.RevokeRefreshFamily(ctx, auth.HashRefreshToken(req.Body.RefreshToken)); err != nil {
 		return nil, err
@@ -116,18 +117,30 @@ func (s *Server) Logout(ctx context.Context, req api.LogoutRequestObject) (api.L
 	return api.Logout204Response{}, nil
 }
 
-// issueTokens starts a new refresh-token family for u and returns the pair.
+// issueTokens starts a new login (refresh-token family) for u and returns
+// the pair.
 func (s *Server) issueTokens(ctx context.Context, u models.User) (api.AuthTokens, error) {
-	access, err := s.Signer.Issue(u.ID, u.Role)
+	access, refresh, err := SignIn(ctx, s.Store, s.Signer, u)
 	if err != nil {
 		return api.AuthTokens{}, err
 	}
-	token, hash := auth.NewRefreshToken()
+	return tokenPair(access, refresh, u), nil
+}
+
+// SignIn starts a new login for u: it stores the first refresh token of a
+// new family and signs an access token naming that family as its sid. The
+// test harness and the demo seeder sign their users in with it too.
+func SignIn(ctx context.Context, st *store.Store, signer *auth.Signer, u models.User) (access, refresh string, err error) {
+	refresh, hash := auth.NewRefreshToken()
 	rt := models.RefreshToken{UserID: u.ID, TokenHash: hash, ExpiresAt: store.Now().Add(auth.RefreshTokenTTL)}
-	if err := s.Store.CreateRefreshToken(ctx, &rt); err != nil {
-		return api.AuthTokens{}, err
+	if err := st.CreateRefreshToken(ctx, &rt); err != nil {
+		return "", "", err
 	}
-	return tokenPair(access, token, u), nil
+	access, err = signer.Issue(u.ID, u.Role, rt.FamilyID)
+	if err != nil {
+		return "", "", err
+	}
+	return access, refresh, nil
 }
 
 func tokenPair(access, refresh string, u models.User) api.AuthTokens {

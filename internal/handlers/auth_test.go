@@ -17,6 +17,8 @@ import (
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/throttle"
+	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/store"
 )
 
 func register(env *apitest.Env, email, password, name string) *apitest.Response {
@@ -165,7 +167,7 @@ func TestLogout(t *testing.T) {
 
 func TestAccessTokenChecks(t *testing.T) {
 	env := apitest.New(t)
-	p := env.Patient("Pat")
+	p, other := env.Patient("Pat"), env.Patient("Other")
 	secret := env.App.Config.JWTSecret
 	sign := func(method jwt.SigningMethod, key any, claims jwt.MapClaims, kid string) string {
 		tok := jwt.NewWithClaims(method, claims)
@@ -178,13 +180,13 @@ func TestAccessTokenChecks(t *testing.T) {
 	}
 	now := time.Now()
 	claims := func(change func(jwt.MapClaims)) jwt.MapClaims {
-		c := jwt.MapClaims{"sub": p.ID.String(), "role": "patient", "iss": auth.Issuer, "aud": auth.Audience,
+		c := jwt.MapClaims{"sub": p.ID.String(), "role": "patient", "sid": p.Login.String(), "iss": auth.Issuer, "aud": auth.Audience,
 			"iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix(), "jti": uuid.NewString()}
 		change(c)
 		return c
 	}
 	kid := auth.KeyID(secret)
-	expired, err := env.App.Signer.IssueAt(p.ID, "patient", now.Add(-time.Hour))
+	expired, err := env.App.Signer.IssueAt(p.ID, "patient", p.Login, now.Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,6 +210,10 @@ func TestAccessTokenChecks(t *testing.T) {
 		{"wrong issuer", "Bearer " + sign(jwt.SigningMethodHS256, []byte(secret), claims(func(c jwt.MapClaims) { c["iss"] = "evil" }), kid)},
 		{"no expiry", "Bearer " + sign(jwt.SigningMethodHS256, []byte(secret), claims(func(c jwt.MapClaims) { delete(c, "exp") }), kid)},
 		{"HS512", "Bearer " + sign(jwt.SigningMethodHS512, []byte(secret), claims(func(jwt.MapClaims) {}), kid)},
+		// Tokens from before logins were named: the app refreshes.
+		{"no sid", "Bearer " + sign(jwt.SigningMethodHS256, []byte(secret), claims(func(c jwt.MapClaims) { delete(c, "sid") }), kid)},
+		{"another login's sid", "Bearer " + sign(jwt.SigningMethodHS256, []byte(secret), claims(func(c jwt.MapClaims) { c["sid"] = uuid.NewString() }), kid)},
+		{"another user's login", "Bearer " + sign(jwt.SigningMethodHS256, []byte(secret), claims(func(c jwt.MapClaims) { c["sid"] = other.Login.String() }), kid)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -326,4 +332,69 @@ func TestAdminResetsPassword(t *testing.T) {
 	env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": patient.RefreshToken}).Expect(t, http.StatusUnauthorized)
 	login(env, "ida@example.com", "a-temporary-passphrase-42").Expect(t, http.StatusOK)
 	env.Post("/v1/users/"+nurse.ID.String()+"/password", admin.Token, body).Expect(t, http.StatusNoContent)
+}
+
+// TestRevokedLoginRefusedAtOnce: an access token names its login (sid), and
+// works only while the login is live. Whatever ends a login refuses its
+// access tokens on the next request, not 15 minutes later; the account's
+// other logins are untouched unless the account's every login ended.
+func TestRevokedLoginRefusedAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// end ends the login tk (signed in as p); admin may act on p.
+		end func(t *testing.T, env *apitest.Env, p, admin apitest.User, tk api.AuthTokens)
+		// allLogins: the account's other logins end too.
+		allLogins bool
+	}{
+		{"logout", func(t *testing.T, env *apitest.Env, _, _ apitest.User, tk api.AuthTokens) {
+			env.Post("/v1/auth/logout", "", map[string]any{"refresh_token": tk.RefreshToken}).Expect(t, http.StatusNoContent)
+		}, false},
+		{"refresh token reused", func(t *testing.T, env *apitest.Env, _, _ apitest.User, tk api.AuthTokens) {
+			rotated := tokens(t, env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": tk.RefreshToken}).Expect(t, http.StatusOK))
+			// Rotation keeps the login: both its access tokens work.
+			env.Get("/v1/me", tk.AccessToken).Expect(t, http.StatusOK)
+			env.Get("/v1/me", rotated.AccessToken).Expect(t, http.StatusOK)
+			env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": tk.RefreshToken}).Expect(t, http.StatusUnauthorized)
+			env.Get("/v1/me", rotated.AccessToken).Expect(t, http.StatusUnauthorized)
+		}, false},
+		{"refresh token expired", func(t *testing.T, env *apitest.Env, _, _ apitest.User, tk api.AuthTokens) {
+			err := env.App.DB.Model(&models.RefreshToken{}).Where("token_hash = ?", auth.HashRefreshToken(tk.RefreshToken)).
+				Update("expires_at", store.Now().Add(-time.Second)).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+		{"password changed", func(t *testing.T, env *apitest.Env, p, _ apitest.User, tk api.AuthTokens) {
+			env.Post("/v1/me/password", tk.AccessToken, map[string]any{"current_password": apitest.FixturePassword, "new_password": "a-brand-new-passphrase"}).
+				Expect(t, http.StatusNoContent)
+		}, true},
+		{"password reset by an admin", func(t *testing.T, env *apitest.Env, p, admin apitest.User, _ api.AuthTokens) {
+			env.Post("/v1/users/"+p.ID.String()+"/password", admin.Token, map[string]any{"new_password": "a-brand-new-passphrase"}).
+				Expect(t, http.StatusNoContent)
+		}, true},
+		{"account erased", func(t *testing.T, env *apitest.Env, _, _ apitest.User, tk api.AuthTokens) {
+			env.Post("/v1/me/erase", tk.AccessToken, map[string]any{"password": apitest.FixturePassword}).
+				Expect(t, http.StatusNoContent)
+		}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := apitest.New(t)
+			p, admin := env.Patient("Pat"), env.Admin()
+			tk := tokens(t, login(env, p.Email, apitest.FixturePassword).Expect(t, http.StatusOK))
+			env.Get("/v1/me", tk.AccessToken).Expect(t, http.StatusOK)
+
+			tc.end(t, env, p, admin, tk)
+
+			r := env.Get("/v1/me", tk.AccessToken).Expect(t, http.StatusUnauthorized)
+			r.Problem(t)
+			if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Fatalf("WWW-Authenticate = %q", r.Header.Get("WWW-Authenticate"))
+			}
+			other := http.StatusOK
+			if tc.allLogins {
+				other = http.StatusUnauthorized
+			}
+			env.Get("/v1/me", p.Token).Expect(t, other)
+		})
+	}
 }

@@ -46,8 +46,12 @@ func toPlan(p models.TreatmentPlan) api.TreatmentPlan {
 
 // toSession converts a stored session with its five parts. The care team's
 // clinical notes (journey.notes, integration.therapist_notes) are set only
-// when withNotes; otherwise the keys are absent from the JSON, not empty.
+// when withNotes; otherwise the keys are absent from the JSON, not empty,
+// and version and updated_at are the patient view's.
 func toSession(ts models.TreatmentSession, withNotes bool) api.TreatmentSession {
+	if !withNotes {
+		ts = ts.PatientView()
+	}
 	out := api.TreatmentSession{
 		ID: ts.ID, PlanID: ts.PlanID, PatientID: ts.PatientID, Sequence: ts.Sequence,
 		ScheduledAt: ts.ScheduledAt.UTC(), Status: api.SessionStatus(ts.Status), Route: api.RouteOfAdministration(ts.Route),
@@ -67,10 +71,8 @@ func toSession(ts models.TreatmentSession, withNotes bool) api.TreatmentSession 
 	if ts.SitterName != nil {
 		out.Sitter = &api.Sitter{Name: *ts.SitterName, Relationship: deref(ts.SitterRelationship), Phone: deref(ts.SitterPhone)}
 	}
-	if withNotes {
-		out.Journey.Notes = ts.JourneyNotes
-		out.Integration.TherapistNotes = ts.TherapistNotes
-	}
+	out.Journey.Notes = ts.JourneyNotes
+	out.Integration.TherapistNotes = ts.TherapistNotes
 	return out
 }
 

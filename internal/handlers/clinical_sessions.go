@@ -46,7 +46,7 @@ func (s *Server) ListSessions(ctx context.Context, req api.ListSessionsRequestOb
 		return nil, err
 	}
 	q := req.Params
-	f := store.SessionFilter{PlanID: q.PlanID, From: q.From, To: q.To}
+	f := store.SessionFilter{PlanID: q.PlanID, From: q.From, To: q.To, PatientView: !seesClinicalNotes(id)}
 	switch {
 	case q.PatientID != nil:
 		f.PatientID = *q.PatientID
@@ -121,7 +121,8 @@ func (s *Server) UpdateSession(ctx context.Context, req api.UpdateSessionRequest
 	if err := bad.err(); err != nil {
 		return nil, err
 	}
-	updated, err := s.Store.UpdateSession(ctx, ts.ID, expectedVersion(ctx, ts.ID), ch)
+	// If-Match names a version of the view the caller was given.
+	updated, err := s.Store.UpdateSession(ctx, ts.ID, expectedVersion(ctx, ts.ID), !seesClinicalNotes(id), ch)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/handlers"
 )
 
 // plannedClinic is a clinic whose patient has a plan of six sessions, two a
@@ -426,4 +428,91 @@ func TestVitalSigns(t *testing.T) {
 	env.PatchIf(sessionURL(sessions[1]), c.clinician.Token, env.Tag(sessionURL(sessions[1])), map[string]any{"status": "cancelled"}).Expect(t, http.StatusOK)
 	env.Post(sessionURL(sessions[1])+"/vitals", nurse.Token, reading(time.Minute, 120)).Expect(t, http.StatusConflict).Problem(t)
 	env.Post("/v1/sessions/0192f5a8-6a2b-7c3d-9e4f-1a2b3c4d5e6f/vitals", nurse.Token, reading(time.Minute, 120)).Expect(t, http.StatusNotFound).Problem(t)
+}
+
+// sessionAs reads a session as the caller sees it: the session and its ETag.
+func sessionAs(t *testing.T, env *apitest.Env, token string, s api.TreatmentSession) (api.TreatmentSession, string) {
+	t.Helper()
+	r := env.Get(sessionURL(s), token).Expect(t, http.StatusOK)
+	var out api.TreatmentSession
+	r.JSON(t, &out)
+	if tag := r.ETag(t); tag != handlers.ETag(out.ID, out.Version) {
+		t.Fatalf("ETag %s does not name the version %d the body carries", tag, out.Version)
+	}
+	return out, r.ETag(t)
+}
+
+// TestClinicalNotesLeaveThePatientsViewAlone: the care team's notes are
+// invisible to the patient, and so is their writing: the patient's (and an
+// admin's) version, updated_at and ETag of a session move only with what
+// they see, everywhere they see the session (its GET, lists, sync,
+// export), while the care team's move with every change. If-Match takes
+// the tag its caller was given: the patient's conflicts with changes they
+// can see, the care team's with any change.
+func TestClinicalNotesLeaveThePatientsViewAlone(t *testing.T) {
+	env := apitest.New(t)
+	c, _, sessions := plannedClinic(t, env)
+	s := sessions[0]
+	app := newSyncClient(env, c.patient.Token)
+	app.catchUp(t, 0)
+	before, patientTag := sessionAs(t, env, c.patient.Token, s)
+	staff, staffTag := sessionAs(t, env, c.clinician.Token, s)
+	listedSince := url.QueryEscape(time.Now().UTC().Format(time.RFC3339Nano))
+
+	var noted api.TreatmentSession
+	env.PatchIf(sessionURL(s), c.clinician.Token, staffTag, map[string]any{"journey": map[string]any{"notes": "Calm, steady."}}).
+		Expect(t, http.StatusOK).JSON(t, &noted)
+	env.PatchIf(sessionURL(s), c.clinician.Token, handlers.ETag(s.ID, noted.Version), map[string]any{"integration": map[string]any{"therapist_notes": "Spoke of grief."}}).
+		Expect(t, http.StatusOK).JSON(t, &noted)
+	if noted.Version != staff.Version+2 || !noted.UpdatedAt.After(staff.UpdatedAt) {
+		t.Fatalf("the care team's view must move with their notes: version %d -> %d, updated_at %s -> %s", staff.Version, noted.Version, staff.UpdatedAt, noted.UpdatedAt)
+	}
+
+	after, tag := sessionAs(t, env, c.patient.Token, s)
+	if after.Version != before.Version || !after.UpdatedAt.Equal(before.UpdatedAt) || tag != patientTag {
+		t.Fatalf("notes the patient cannot see changed their view: version %d -> %d, updated_at %s -> %s, ETag %s -> %s",
+			before.Version, after.Version, before.UpdatedAt, after.UpdatedAt, patientTag, tag)
+	}
+	env.Do(apitest.Request{Method: http.MethodGet, Path: sessionURL(s), Token: c.patient.Token, Header: http.Header{"If-None-Match": {patientTag}}}).
+		Expect(t, http.StatusNotModified)
+	if admin, adminTag := sessionAs(t, env, c.admin.Token, s); admin.Version != before.Version || adminTag != patientTag {
+		t.Fatalf("an admin, who does not see the notes either, got version %d (%s), want the patient's %d", admin.Version, adminTag, before.Version)
+	}
+	if items := app.catchUp(t, 0); len(items) != 0 {
+		t.Fatalf("the patient's sync delivers a change they cannot see: %v", items)
+	}
+	if listed := listAllSessions(t, env, c.patient.Token, "/v1/sessions?updated_since="+listedSince, 50); len(listed) != 0 {
+		t.Fatalf("the patient's list since before the notes has %d sessions, want none", len(listed))
+	}
+	export, _ := exportOf(t, env, c.patient)
+	for _, x := range export.TreatmentSessions {
+		if x.ID == s.ID && (x.Version != before.Version || !x.UpdatedAt.Equal(before.UpdatedAt)) {
+			t.Fatalf("the export has version %d at %s, the patient's GET %d at %s", x.Version, x.UpdatedAt, before.Version, before.UpdatedAt)
+		}
+	}
+
+	// The patient's tag from before the notes is still current for them.
+	var prepared api.TreatmentSession
+	env.PatchIf(sessionURL(s), c.patient.Token, patientTag, map[string]any{"preparation": map[string]any{"intention": "Gentleness."}}).
+		Expect(t, http.StatusOK).JSON(t, &prepared)
+	if prepared.Version != before.Version+1 {
+		t.Fatalf("the patient's change: version %d, want %d", prepared.Version, before.Version+1)
+	}
+	if items := app.catchUp(t, 0); len(items) != 1 || items[0].Record["version"] != float64(prepared.Version) {
+		t.Fatalf("the patient's sync after their change: %v, want the session at version %d", items, prepared.Version)
+	}
+	// The care team's write conflicts with the patient's change, which they
+	// see; then the patient's with the care team's change of the route.
+	env.PatchIf(sessionURL(s), c.clinician.Token, handlers.ETag(s.ID, noted.Version), map[string]any{"journey": map[string]any{"notes": "Overwrite?"}}).
+		Expect(t, http.StatusPreconditionFailed).Problem(t)
+	current, staffTag := sessionAs(t, env, c.clinician.Token, s)
+	if current.Version != noted.Version+1 || current.Journey.Notes == nil || *current.Journey.Notes != "Calm, steady." {
+		t.Fatalf("the care team's view after the patient's change: %+v", current)
+	}
+	env.PatchIf(sessionURL(s), c.clinician.Token, staffTag, map[string]any{"route": "intranasal"}).Expect(t, http.StatusOK)
+	env.PatchIf(sessionURL(s), c.patient.Token, handlers.ETag(s.ID, prepared.Version), map[string]any{"preparation": map[string]any{"notes": "Eye mask."}}).
+		Expect(t, http.StatusPreconditionFailed).Problem(t)
+	if items := app.catchUp(t, 0); len(items) != 1 {
+		t.Fatalf("a route change the patient sees must reach their sync: %v", items)
+	}
 }

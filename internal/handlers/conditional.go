@@ -14,7 +14,8 @@ import (
 
 // Conditional requests (RFC 9110 §13) keep two devices from overwriting each
 // other: every single-record response carries an ETag made of the record's
-// id and version, a GET with a matching If-None-Match gets 304, and an
+// id and the version its caller sees (a session's patient sees their own
+// view's, which the care team's notes do not move), a GET with a matching If-None-Match gets 304, and an
 // operation that declares an If-Match parameter refuses to run without one
 // (428) and refuses a stale one (412, carrying the current version). The
 // middleware enforces If-Match for every operation that declares it; the
@@ -29,7 +30,7 @@ type precondition struct {
 }
 
 // expectedVersion is the version of the record with the id that the
-// client's If-Match names: 0 when the operation takes no If-Match, and -1,
+// client's If-Match names (of the view the caller was given): 0 when the operation takes no If-Match, and -1,
 // which no record has, when the tag is another record's.
 func expectedVersion(ctx context.Context, id uuid.UUID) int64 {
 	p, ok := ctx.Value(expectedVersionKey{}).(precondition)

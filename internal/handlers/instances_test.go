@@ -23,11 +23,15 @@ func TestTwoInstances(t *testing.T) {
 	t.Run("refresh rotation", func(t *testing.T) {
 		first := tokens(t, register(a, "twin@example.com", "a-decent-passphrase", "Twin").Expect(t, http.StatusCreated))
 		second := tokens(t, b.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}).Expect(t, http.StatusOK))
-		// The first token, already used on b, is reuse on a: the family dies.
-		a.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}).Expect(t, http.StatusUnauthorized)
-		b.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": second.RefreshToken}).Expect(t, http.StatusUnauthorized)
 		// An access token from either instance works on the other.
 		a.Get("/v1/me", second.AccessToken).Expect(t, http.StatusOK)
+		b.Get("/v1/me", first.AccessToken).Expect(t, http.StatusOK)
+		// The first token, already used on b, is reuse on a: the family dies,
+		// and its access tokens with it, on both instances.
+		a.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}).Expect(t, http.StatusUnauthorized)
+		b.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": second.RefreshToken}).Expect(t, http.StatusUnauthorized)
+		b.Get("/v1/me", second.AccessToken).Expect(t, http.StatusUnauthorized)
+		a.Get("/v1/me", first.AccessToken).Expect(t, http.StatusUnauthorized)
 	})
 
 	t.Run("idempotency key", func(t *testing.T) {

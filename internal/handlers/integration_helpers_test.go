@@ -36,7 +36,7 @@ func newSession(t *testing.T, env *apitest.Env, patientID, clinicianID uuid.UUID
 	env.App.DB.Model(&models.TreatmentSession{}).Where("plan_id = ?", plan.ID).Count(&n)
 	sess := models.TreatmentSession{ID: uuid.Must(uuid.NewV7()), PlanID: plan.ID, PatientID: patientID, Sequence: int(n) + 1,
 		ScheduledAt: now.Add(-48 * time.Hour), Status: "completed", Route: models.RouteIVInfusion,
-		CreatedAt: now, UpdatedAt: now, Version: 1}
+		CreatedAt: now, UpdatedAt: now, Version: 1, PatientUpdatedAt: now, PatientVersion: 1}
 	if err := env.App.DB.Create(&sess).Error; err != nil {
 		t.Fatalf("create session: %v", err)
 	}

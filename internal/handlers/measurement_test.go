@@ -97,7 +97,7 @@ func seedSessions(t *testing.T, env *apitest.Env, patient, clinician uuid.UUID, 
 	for i, st := range statuses {
 		s := models.TreatmentSession{ID: uuid.Must(uuid.NewV7()), PlanID: plan.ID, PatientID: patient, Sequence: i + 1,
 			ScheduledAt: now.Add(time.Duration(i-len(statuses)) * 24 * time.Hour), Status: st, Route: models.RouteIntranasal,
-			CreatedAt: now, UpdatedAt: now, Version: 1}
+			CreatedAt: now, UpdatedAt: now, Version: 1, PatientUpdatedAt: now, PatientVersion: 1}
 		if err := db.Create(&s).Error; err != nil {
 			t.Fatalf("seed session: %v", err)
 		}

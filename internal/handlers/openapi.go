@@ -66,14 +66,15 @@ const routeKey = "spec.route"
 type contractMiddleware struct {
 	router routers.Router
 	signer *auth.Signer
-	// accounts says whether the account a token names is still open.
+	// accounts says whether the account and the login a token names are
+	// still open.
 	accounts accountChecker
 }
 
 // accountChecker reports whether an account exists, is open and has the
-// role (store.Store does).
+// role, and its login is live (store.Store does).
 type accountChecker interface {
-	AccountActive(ctx context.Context, id uuid.UUID, role string) (bool, error)
+	AccountActive(ctx context.Context, id uuid.UUID, role string, login uuid.UUID) (bool, error)
 }
 
 func (m *contractMiddleware) handle(next echo.HandlerFunc) echo.HandlerFunc {
@@ -82,6 +83,7 @@ func (m *contractMiddleware) handle(next echo.HandlerFunc) echo.HandlerFunc {
 		route, params, err := m.router.FindRoute(req)
 		if err != nil {
 			if errors.Is(err, routers.ErrMethodNotAllowed) {
+				c.Response().Header().Set(echo.HeaderAllow, strings.Join(m.allowed(req), ", "))
 				return echo.ErrMethodNotAllowed
 			}
 			return echo.ErrNotFound
@@ -116,6 +118,24 @@ func (m *contractMiddleware) handle(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// specMethods are the methods an operation of the spec can have, in the
+// order an Allow header lists them.
+var specMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions, http.MethodTrace}
+
+// allowed lists the methods the spec declares for the path of req, for the
+// Allow header a 405 must carry (RFC 9110 §15.5.6). Only a 405 pays for it.
+func (m *contractMiddleware) allowed(req *http.Request) []string {
+	var out []string
+	for _, method := range specMethods {
+		probe := req.Clone(req.Context())
+		probe.Method = method
+		if _, _, err := m.router.FindRoute(probe); err == nil {
+			out = append(out, method)
+		}
+	}
+	return out
+}
+
 // validateRequest checks the request's parameters and body against the
 // operation's schemas (security and roles are the middleware's own checks).
 func validateRequest(req *http.Request, route *routers.Route, params map[string]string) error {
@@ -144,9 +164,9 @@ func requiresAuth(route *routers.Route) bool {
 }
 
 // authenticate verifies the bearer token of req, and that its account is
-// still open: a token outlives the account it was issued to by up to 15
-// minutes, and a closed account's must stop working at once. That costs one
-// primary-key read per authenticated request.
+// still open and its login (sid) not revoked: a token outlives both by up
+// to 15 minutes, and a closed account's, or a login's signed out, must stop
+// working at once. That costs one statement per authenticated request.
 func (m *contractMiddleware) authenticate(c echo.Context, req *http.Request) (auth.Identity, error) {
 	id, verified := c.Get(verifiedTokenKey).(auth.Identity) // the rate limiter's check
 	if !verified {
@@ -160,7 +180,7 @@ func (m *contractMiddleware) authenticate(c echo.Context, req *http.Request) (au
 			return id, err
 		}
 	}
-	open, err := m.accounts.AccountActive(req.Context(), id.UserID, id.Role)
+	open, err := m.accounts.AccountActive(req.Context(), id.UserID, id.Role, id.LoginID)
 	if err != nil {
 		return auth.Identity{}, err
 	}

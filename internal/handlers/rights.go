@@ -133,7 +133,7 @@ func (s *Server) writeExport(ctx context.Context, e *exportWriter, id auth.Ident
 		return convertAll(rows, toPlan), next, err
 	})
 	exportList(e, "treatment_sessions", func(p store.Page) ([]api.TreatmentSession, *string, error) {
-		rows, next, err := s.Store.ListSessions(ctx, store.SessionFilter{PatientID: pid}, p)
+		rows, next, err := s.Store.ListSessions(ctx, store.SessionFilter{PatientID: pid, PatientView: !seesClinicalNotes(id)}, p)
 		if err != nil {
 			return nil, nil, err
 		}

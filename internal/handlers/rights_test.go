@@ -515,8 +515,12 @@ func TestErasureKeepsTheSyncLogWhole(t *testing.T) {
 		}
 	}
 
-	// The feed itself needs an open account: reopen it behind the API's back.
+	// The feed itself needs an open account and a live login: reopen both
+	// behind the API's back.
 	if err := env.App.DB.Exec("UPDATE users SET deactivated_at = NULL WHERE id = ?", a.patient.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := env.App.DB.Exec("UPDATE refresh_tokens SET revoked_at = NULL WHERE user_id = ?", a.patient.ID).Error; err != nil {
 		t.Fatal(err)
 	}
 	feed := newSyncClient(env, a.patient.Token)
@@ -611,8 +615,8 @@ func TestPatientRightsAccess(t *testing.T) {
 		})
 	}
 	for _, tc := range []struct{ name, token string }{
-		{"a token for no account", mustIssue(t, env, uuid.New(), "patient")},
-		{"a patient's id with another role", mustIssue(t, env, c.patient.ID, "admin")},
+		{"a token for no account", mustIssue(t, env, uuid.New(), "patient", c.patient.Login)},
+		{"a patient's id with another role", mustIssue(t, env, c.patient.ID, "admin", c.patient.Login)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env.Get("/v1/me", tc.token).Expect(t, http.StatusUnauthorized).Problem(t)
@@ -622,9 +626,9 @@ func TestPatientRightsAccess(t *testing.T) {
 	env.Get("/v1/me", c.admin.Token).Expect(t, http.StatusOK)
 }
 
-func mustIssue(t *testing.T, env *apitest.Env, id uuid.UUID, role string) string {
+func mustIssue(t *testing.T, env *apitest.Env, id uuid.UUID, role string, login uuid.UUID) string {
 	t.Helper()
-	tok, err := env.App.Signer.Issue(id, role)
+	tok, err := env.App.Signer.Issue(id, role, login)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/config"
 )
@@ -211,4 +213,27 @@ func TestRateLimit(t *testing.T) {
 	}
 	env.Get("/v1/me", "not-a-token").Expect(t, http.StatusTooManyRequests)
 	env.Post("/v1/auth/login", "", map[string]any{"email": "x@example.com", "password": "whatever-it-is"}).Expect(t, http.StatusTooManyRequests)
+}
+
+// TestMethodNotAllowedListsAllow: a 405 says which methods the path takes
+// (RFC 9110 §15.5.6), exactly those the spec declares for it.
+func TestMethodNotAllowedListsAllow(t *testing.T) {
+	env := apitest.New(t)
+	p := env.Patient("Pat")
+	for _, tc := range []struct{ method, path, token, allow string }{
+		{http.MethodDelete, "/v1/me", "", "GET, PATCH"},
+		{http.MethodDelete, "/v1/me", p.Token, "GET, PATCH"},
+		{http.MethodPut, "/v1/sessions/" + uuid.NewString(), p.Token, "GET, PATCH"},
+		{http.MethodGet, "/v1/auth/login", "", "POST"},
+		{http.MethodPost, "/healthz", "", "GET"},
+		{http.MethodOptions, "/v1/me", "", "GET, PATCH"},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			r := env.Do(apitest.Request{Method: tc.method, Path: tc.path, Token: tc.token})
+			r.Expect(t, http.StatusMethodNotAllowed).Problem(t)
+			if got := r.Header.Get("Allow"); got != tc.allow {
+				t.Fatalf("Allow = %q, want %q", got, tc.allow)
+			}
+		})
+	}
 }

@@ -373,3 +373,23 @@ type listPage struct {
 	NextCursor *string `json:"next_cursor"`
 	HasMore    bool    `json:"has_more"`
 }
+
+// TestLoginCheckCostsNoStatement: checking that an access token's login
+// (sid) is live is part of the one account statement every authenticated
+// request runs: a live login's request costs what it did, and a revoked
+// login's is refused after that one statement.
+func TestLoginCheckCostsNoStatement(t *testing.T) {
+	env := apitest.New(t)
+	p := env.Patient("Pat")
+	tk := tokens(t, login(env, p.Email, apitest.FixturePassword).Expect(t, http.StatusOK))
+	env.Get("/v1/me", tk.AccessToken).Expect(t, http.StatusOK) // warms what the service keeps
+	live := env.Statements().Of(func() { env.Get("/v1/me", tk.AccessToken).Expect(t, http.StatusOK) })
+	if most := statementCases()["getMe"].most; live.Total() > most {
+		t.Fatalf("GET /v1/me with a live login: %d statements, more than the %d of TestStatementsStayConstant", live.Total(), most)
+	}
+	env.Post("/v1/auth/logout", "", map[string]any{"refresh_token": tk.RefreshToken}).Expect(t, http.StatusNoContent)
+	refused := env.Statements().Of(func() { env.Get("/v1/me", tk.AccessToken).Expect(t, http.StatusUnauthorized) })
+	if refused != (apitest.StatementCount{Queries: 1}) {
+		t.Fatalf("GET /v1/me of a revoked login: %+v, want the account statement alone", refused)
+	}
+}

@@ -72,8 +72,13 @@ type TreatmentSession struct {
 	// 5. Integration (clinician notes; the patient's journal refers to the session).
 	TherapistNotes *string `gorm:"-"`
 	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Version        int64
+	// UpdatedAt and Version move with every change: the care team's.
+	UpdatedAt time.Time
+	Version   int64
+	// PatientUpdatedAt and PatientVersion move only when the patient's view
+	// (PatientView) changes: the patient's and admins'.
+	PatientUpdatedAt time.Time
+	PatientVersion   int64
 
 	KeyID                    *string
 	SitterNameSealed         Sealed
@@ -83,4 +88,14 @@ type TreatmentSession struct {
 	PreparationNotesSealed   Sealed
 	JourneyNotesSealed       Sealed
 	TherapistNotesSealed     Sealed
+}
+
+// PatientView is the session as those outside the care team (the patient,
+// admins) see it: without the clinical notes, at its view's own version
+// and time, so that a note written or changed shows them no change.
+func (ts TreatmentSession) PatientView() TreatmentSession {
+	ts.JourneyNotes, ts.TherapistNotes = nil, nil
+	ts.JourneyNotesSealed, ts.TherapistNotesSealed = nil, nil
+	ts.Version, ts.UpdatedAt = ts.PatientVersion, ts.PatientUpdatedAt
+	return ts
 }

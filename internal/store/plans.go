@@ -88,7 +88,7 @@ func (s *Store) CreatePlan(ctx context.Context, patientID, clinicianID uuid.UUID
 			sessions[i] = models.TreatmentSession{
 				ID: uuid.Must(uuid.NewV7()), PlanID: plan.ID, PatientID: patientID, Sequence: i + 1,
 				ScheduledAt: at, Status: models.SessionStatusScheduled, Route: plan.Route,
-				CreatedAt: now, UpdatedAt: now, Version: 1,
+				CreatedAt: now, UpdatedAt: now, Version: 1, PatientUpdatedAt: now, PatientVersion: 1,
 			}
 		}
 		return tx.Create(&sessions).Error
@@ -163,7 +163,8 @@ func (s *Store) SetPlanStatus(ctx context.Context, planID, patientID uuid.UUID, 
 		case models.PlanStatusCancelled:
 			err := tx.Model(&models.TreatmentSession{}).
 				Where("plan_id = ? AND status = ?", planID, models.SessionStatusScheduled).
-				Updates(map[string]any{"status": models.SessionStatusCancelled, "updated_at": now, "version": gorm.Expr("version + 1")}).Error
+				Updates(map[string]any{"status": models.SessionStatusCancelled, "updated_at": now, "version": gorm.Expr("version + 1"),
+					"patient_updated_at": now, "patient_version": gorm.Expr("patient_version + 1")}).Error
 			if err != nil {
 				return err
 			}

@@ -33,11 +33,20 @@ func closedAccount(err error) bool {
 }
 
 // AccountActive reports whether the account with the id exists, is open and
-// still has the role: what must hold for an access token's claims to be
-// honoured. It reads one row by its primary key.
-func (s *Store) AccountActive(ctx context.Context, id uuid.UUID, role string) (bool, error) {
+// still has the role, and whether its login (the refresh-token family an
+// access token names in its sid) is still live: what must hold for an
+// access token's claims to be honoured. A login is live while its latest
+// token (the one not yet rotated) is neither revoked nor expired; logout,
+// reuse of a rotated token, a password change or reset and erasure revoke
+// every token of the family. It is one statement, reading the user by its
+// primary key and the family's latest token by a partial index (migration
+// 00130).
+func (s *Store) AccountActive(ctx context.Context, id uuid.UUID, role string, login uuid.UUID) (bool, error) {
 	var found []int
-	err := s.conn(ctx).Raw("SELECT 1 FROM users WHERE id = ? AND role = ? AND deactivated_at IS NULL", id, role).Scan(&found).Error
+	err := s.conn(ctx).Raw(`SELECT 1 FROM users WHERE id = ? AND role = ? AND deactivated_at IS NULL
+		AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = ? AND t.user_id = users.id
+			AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > ?)`,
+		id, role, login, Now()).Scan(&found).Error
 	return len(found) > 0, translate(err, "")
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/config"
@@ -13,8 +14,8 @@ import (
 	"github.com/ketacare/api/internal/store"
 )
 
-// BenchmarkAccountActive measures the account check every authenticated
-// request makes (one primary-key read), on SQLite or, with
+// BenchmarkAccountActive measures the account and login check every
+// authenticated request makes (one statement), on SQLite or, with
 // TEST_DATABASE_URL, PostgreSQL:
 //
 //	go test -run '^$' -bench AccountActive ./internal/store/
@@ -39,9 +40,13 @@ func BenchmarkAccountActive(b *testing.B) {
 	if err := st.CreateUser(ctx, &u); err != nil {
 		b.Fatal(err)
 	}
+	login := models.RefreshToken{UserID: u.ID, TokenHash: "bench", ExpiresAt: store.Now().Add(time.Hour)}
+	if err := st.CreateRefreshToken(ctx, &login); err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	for b.Loop() {
-		ok, err := st.AccountActive(ctx, u.ID, models.RolePatient)
+		ok, err := st.AccountActive(ctx, u.ID, models.RolePatient, login.FamilyID)
 		if err != nil || !ok {
 			b.Fatalf("active: %v, %v", ok, err)
 		}

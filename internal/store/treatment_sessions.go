@@ -30,6 +30,9 @@ type SessionFilter struct {
 	Status    *string
 	// From (inclusive) and To (exclusive) bound scheduled_at.
 	From, To *time.Time
+	// PatientView makes updated_since look at the patient view's time
+	// (models.TreatmentSession.PatientView), for those who see that view.
+	PatientView bool
 }
 
 // ListSessions returns one page of the patient's sessions in schedule order:
@@ -48,7 +51,11 @@ func (s *Store) ListSessions(ctx context.Context, f SessionFilter, p Page) ([]mo
 	if f.To != nil {
 		q = q.Where("scheduled_at < ?", f.To.UTC())
 	}
-	rows, next, err := paginateBy(p.changedSince(q, "updated_at"), p, "scheduled_at", true, sessionKey)
+	updated := "updated_at"
+	if f.PatientView {
+		updated = "patient_updated_at"
+	}
+	rows, next, err := paginateBy(p.changedSince(q, updated), p, "scheduled_at", true, sessionKey)
 	return openPage(rows, next, err, s.openSession)
 }
 
@@ -144,16 +151,24 @@ func (ch SessionChanges) Sent() []SessionField {
 
 // UpdateSession applies the changes to the session under a row lock, so the
 // state rules are checked against the session as it is written, and returns
-// the session as stored. The version grows only when something changed; a
-// change reseals the session's words under the current key.
-// With expected != 0 the session must still be at that version.
-func (s *Store) UpdateSession(ctx context.Context, id uuid.UUID, expected int64, ch SessionChanges) (models.TreatmentSession, error) {
+// the session as stored. The version grows only when something changed,
+// the patient view's only when the patient view changed; a change reseals
+// the session's words under the current key. With expected != 0 the session
+// must still be at that version: of the patient view when patientView (a
+// patient's write conflicts with what they can see changing, not with a
+// clinician's note), of the record otherwise (the care team's write
+// conflicts with any change).
+func (s *Store) UpdateSession(ctx context.Context, id uuid.UUID, expected int64, patientView bool, ch SessionChanges) (models.TreatmentSession, error) {
 	var ts models.TreatmentSession
 	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := forUpdate(tx).Where("id = ?", id).Take(&ts).Error; err != nil {
 			return found(err, "session")
 		}
-		if err := checkVersion("session", ts.Version, expected); err != nil {
+		current := ts.Version
+		if patientView {
+			current = ts.PatientVersion
+		}
+		if err := checkVersion("session", current, expected); err != nil {
 			return err
 		}
 		if err := s.openSession(&ts); err != nil {
@@ -170,7 +185,11 @@ func (s *Store) UpdateSession(ctx context.Context, id uuid.UUID, expected int64,
 		if reflect.DeepEqual(before, ts) {
 			return nil
 		}
-		ts.UpdatedAt, ts.Version = Now(), ts.Version+1
+		now := Now()
+		if !reflect.DeepEqual(before.PatientView(), ts.PatientView()) {
+			ts.PatientUpdatedAt, ts.PatientVersion = now, ts.PatientVersion+1
+		}
+		ts.UpdatedAt, ts.Version = now, ts.Version+1
 		if err := s.sealSession(&ts); err != nil {
 			return err
 		}
