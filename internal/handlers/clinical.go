@@ -241,7 +241,7 @@ func (s *Server) UpdateTreatmentPlan(ctx context.Context, req api.UpdateTreatmen
 	if _, err := s.careTeamWriter(ctx, req.PatientID); err != nil {
 		return nil, err
 	}
-	plan, err := s.Store.SetPlanStatus(ctx, req.PlanID, req.PatientID, expectedVersion(ctx, req.PlanID), string(req.Body.Status))
+	plan, err := s.Store.SetPlanStatus(ctx, req.PlanID, req.PatientID, ifMatch(req.Params.IfMatch, req.PlanID), string(req.Body.Status))
 	if err != nil {
 		return nil, err
 	}

@@ -122,7 +122,7 @@ func (s *Server) UpdateSession(ctx context.Context, req api.UpdateSessionRequest
 		return nil, err
 	}
 	// If-Match names a version of the view the caller was given.
-	updated, err := s.Store.UpdateSession(ctx, ts.ID, expectedVersion(ctx, ts.ID), !seesClinicalNotes(id), ch)
+	updated, err := s.Store.UpdateSession(ctx, ts.ID, ifMatch(req.Params.IfMatch, ts.ID), !seesClinicalNotes(id), ch)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"strconv"
 	"strings"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apperr"
 )
 
@@ -21,26 +21,20 @@ import (
 // middleware enforces If-Match for every operation that declares it; the
 // handlers tag their responses and answer 304.
 
-type expectedVersionKey struct{}
-
-// precondition is what an If-Match names: a version of one record.
-type precondition struct {
-	id      uuid.UUID
-	version int64
-}
-
-// expectedVersion is the version of the record with the id that the
-// client's If-Match names (of the view the caller was given): 0 when the operation takes no If-Match, and -1,
-// which no record has, when the tag is another record's.
-func expectedVersion(ctx context.Context, id uuid.UUID) int64 {
-	p, ok := ctx.Value(expectedVersionKey{}).(precondition)
-	switch {
-	case !ok:
-		return 0
-	case p.id != id:
+// ifMatch is the version of the record with the id that the request's
+// If-Match names (of the view the caller was given), for the store to
+// check: -1, which no record has, when the tag is another record's or not
+// one this API made, so the store answers 412 with the current version.
+// The conditional middleware has already refused a request without one.
+func ifMatch(tag *api.IfMatch, id uuid.UUID) int64 {
+	if tag == nil {
 		return -1
 	}
-	return p.version
+	tid, v, ok := parseETag(*tag)
+	if !ok || tid != id {
+		return -1
+	}
+	return v
 }
 
 // ETag is the entity tag of version v of the record with the id.
@@ -63,8 +57,8 @@ func parseETag(tag string) (uuid.UUID, int64, bool) {
 	return id, v, true
 }
 
-// conditional requires If-Match where the spec declares it and hands its
-// version to the handler.
+// conditional requires If-Match where the spec declares it (428 without);
+// the handler reads it from its generated parameters (ifMatch).
 func conditional(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		route, _ := c.Get(routeKey).(*routers.Route)
@@ -73,15 +67,9 @@ func conditional(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		req := c.Request()
 		if declaresHeader(route, "If-Match") {
-			raw := req.Header.Get("If-Match")
-			if raw == "" {
+			if req.Header.Get("If-Match") == "" {
 				return apperr.New(apperr.NeedsIfMatch, "Send If-Match with the ETag you last read, so that a change made meanwhile on another device is not overwritten.")
 			}
-			id, v, ok := parseETag(raw)
-			if !ok {
-				return &apperr.Error{Code: apperr.Stale, Message: "If-Match does not name a version of this record; fetch it again."}
-			}
-			c.SetRequest(req.WithContext(context.WithValue(req.Context(), expectedVersionKey{}, precondition{id, v})))
 		}
 		return next(c)
 	}

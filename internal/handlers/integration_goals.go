@@ -87,7 +87,7 @@ func (s *Server) UpdateGoal(ctx context.Context, req api.UpdateGoalRequestObject
 	if err := s.checkSourceEntry(ctx, id.UserID, valueOf(b.SourceJournalEntryID)); err != nil {
 		return nil, err
 	}
-	g, err := s.Integration.UpdateGoal(ctx, id.UserID, req.GoalID, expectedVersion(ctx, req.GoalID), func(g *store.Goal) {
+	g, err := s.Integration.UpdateGoal(ctx, id.UserID, req.GoalID, ifMatch(req.Params.IfMatch, req.GoalID), func(g *store.Goal) {
 		set(&g.Title, b.Title)
 		setNullable(&g.Why, b.Why)
 		setNullable(&g.SourceJournalEntryID, b.SourceJournalEntryID)
@@ -119,7 +119,7 @@ func (s *Server) DeleteGoal(ctx context.Context, req api.DeleteGoalRequestObject
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Integration.DeleteGoal(ctx, id.UserID, req.GoalID, expectedVersion(ctx, req.GoalID)); err != nil {
+	if err := s.Integration.DeleteGoal(ctx, id.UserID, req.GoalID, ifMatch(req.Params.IfMatch, req.GoalID)); err != nil {
 		return nil, err
 	}
 	return api.DeleteGoal204Response{}, nil

@@ -89,7 +89,7 @@ func (s *Server) UpdateJournalEntry(ctx context.Context, req api.UpdateJournalEn
 	if err := s.checkJournalRefs(ctx, id.UserID, valueOf(b.PromptKey), valueOf(b.SessionID)); err != nil {
 		return nil, err
 	}
-	e, err := s.Integration.UpdateJournalEntry(ctx, id.UserID, req.EntryID, expectedVersion(ctx, req.EntryID), func(e *store.JournalEntry) {
+	e, err := s.Integration.UpdateJournalEntry(ctx, id.UserID, req.EntryID, ifMatch(req.Params.IfMatch, req.EntryID), func(e *store.JournalEntry) {
 		setNullable(&e.SessionID, b.SessionID)
 		setNullable(&e.PromptKey, b.PromptKey)
 		setNullable(&e.Title, b.Title)
@@ -112,7 +112,7 @@ func (s *Server) DeleteJournalEntry(ctx context.Context, req api.DeleteJournalEn
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Integration.DeleteJournalEntry(ctx, id.UserID, req.EntryID, expectedVersion(ctx, req.EntryID)); err != nil {
+	if err := s.Integration.DeleteJournalEntry(ctx, id.UserID, req.EntryID, ifMatch(req.Params.IfMatch, req.EntryID)); err != nil {
 		return nil, err
 	}
 	return api.DeleteJournalEntry204Response{}, nil

@@ -37,7 +37,7 @@ func (s *Server) UpdateMe(ctx context.Context, req api.UpdateMeRequestObject) (a
 			return nil, err
 		}
 	}
-	u, err := s.Store.UpdateUser(ctx, id.UserID, expectedVersion(ctx, id.UserID), store.UserChanges{DisplayName: req.Body.DisplayName, Timezone: req.Body.Timezone})
+	u, err := s.Store.UpdateUser(ctx, id.UserID, ifMatch(req.Params.IfMatch, id.UserID), store.UserChanges{DisplayName: req.Body.DisplayName, Timezone: req.Body.Timezone})
 	if err != nil {
 		return nil, err
 	}

@@ -79,7 +79,7 @@ func (s *Server) UpdatePatient(ctx context.Context, req api.UpdatePatientRequest
 			ch.EmergencyContact.Value = &store.EmergencyContact{Name: ec.Name, Phone: ec.Phone, Relationship: ec.Relationship}
 		}
 	}
-	u, err := s.Store.UpdateUser(ctx, req.PatientID, expectedVersion(ctx, req.PatientID), ch)
+	u, err := s.Store.UpdateUser(ctx, req.PatientID, ifMatch(req.Params.IfMatch, req.PatientID), ch)
 	if err != nil {
 		return nil, err
 	}
