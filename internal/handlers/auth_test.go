@@ -16,9 +16,9 @@ import (
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/config"
-	"github.com/ketacare/api/internal/throttle"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/store"
+	"github.com/ketacare/api/internal/throttle"
 )
 
 func register(env *apitest.Env, email, password, name string) *apitest.Response {
