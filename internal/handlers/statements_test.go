@@ -15,6 +15,7 @@ import (
 
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/handlers"
+	"github.com/ketacare/api/internal/store"
 )
 
 // The sizes of the clinic TestStatementsStayConstant measures each request
@@ -136,6 +137,13 @@ func statementCases() map[string]statementCase {
 func TestStatementsStayConstant(t *testing.T) {
 	env := apitest.New(t)
 	cases := statementCases()
+	if store.Dialect(env.App.DB) == store.Postgres {
+		// The export's snapshot first takes the advisory lock that allows
+		// one export per account across instances.
+		c := cases["exportMyData"]
+		c.most++
+		cases["exportMyData"] = c
+	}
 	ops := specOps(env.Spec())
 	for _, id := range slices.Sorted(maps.Keys(ops)) {
 		if _, ok := cases[id]; !ok && ops[id].method == http.MethodGet {
