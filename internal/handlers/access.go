@@ -8,6 +8,7 @@ import (
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/policy"
+	"github.com/ketacare/api/internal/reqctx"
 )
 
 // errNoPatient is the answer for a patient the caller may not see: the same
@@ -38,7 +39,7 @@ func (s *Server) patientAccess(ctx context.Context, patientID uuid.UUID) (auth.I
 		return id, a, errNoPatient
 	}
 	if a.Staff {
-		noteAccess(ctx, patientID)
+		reqctx.NoteAccess(ctx, patientID)
 	}
 	return id, a, nil
 }

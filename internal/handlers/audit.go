@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"net/http"
-	"sync"
 
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/google/uuid"
@@ -12,6 +11,7 @@ import (
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/reqctx"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -22,49 +22,18 @@ import (
 // a request whose access could not be recorded fails instead of going
 // unrecorded.
 
-type auditNoteKey struct{}
-
-// auditNote gathers the patients whose records one request touches.
-type auditNote struct {
-	mu       sync.Mutex
-	patients []uuid.UUID
-}
-
-// noteAccess records that the request touches the patients' records. It
-// does nothing for requests that are not audited (patients' own).
-func noteAccess(ctx context.Context, patients ...uuid.UUID) {
-	n, ok := ctx.Value(auditNoteKey{}).(*auditNote)
-	if !ok {
-		return
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.patients = append(n.patients, patients...)
-}
-
-// notedPatients returns the patients the request has touched so far.
-func notedPatients(ctx context.Context) []uuid.UUID {
-	n, ok := ctx.Value(auditNoteKey{}).(*auditNote)
-	if !ok {
-		return nil
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return append([]uuid.UUID(nil), n.patients...)
-}
-
 // auditTrail records the accesses of clinicians and admins.
 func auditTrail(st *store.Store) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
-			id, ok := auth.FromContext(req.Context())
+			id, ok := reqctx.Identity(req.Context())
 			route, _ := c.Get(routeKey).(*routers.Route)
 			if !ok || route == nil || (id.Role != models.RoleClinician && id.Role != models.RoleAdmin) {
 				return next(c)
 			}
-			note := &auditNote{}
-			c.SetRequest(req.WithContext(context.WithValue(req.Context(), auditNoteKey{}, note)))
+			ctx, note := reqctx.WithAccessNote(req.Context())
+			c.SetRequest(req.WithContext(ctx))
 
 			orig := c.Response().Writer
 			buf := &capture{ResponseWriter: orig, header: http.Header{}}
@@ -92,7 +61,7 @@ func auditTrail(st *store.Store) echo.MiddlewareFunc {
 }
 
 // auditEvents are the events of one request, one per patient touched.
-func auditEvents(c echo.Context, id auth.Identity, route *routers.Route, note *auditNote) []models.AuditEvent {
+func auditEvents(c echo.Context, id auth.Identity, route *routers.Route, note *reqctx.AccessNote) []models.AuditEvent {
 	action := "write"
 	if c.Request().Method == http.MethodGet {
 		action = "read"
@@ -107,7 +76,7 @@ func auditEvents(c echo.Context, id auth.Identity, route *routers.Route, note *a
 	}
 	seen := map[uuid.UUID]bool{}
 	var events []models.AuditEvent
-	for _, p := range note.patients {
+	for _, p := range note.Patients() {
 		if seen[p] {
 			continue
 		}

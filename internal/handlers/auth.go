@@ -9,6 +9,7 @@ import (
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/reqctx"
 	"github.com/ketacare/api/internal/store"
 	"github.com/ketacare/api/internal/throttle"
 )
@@ -49,7 +50,7 @@ func (s *Server) createAccount(ctx context.Context, email, name, password, role 
 // is checked (see the throttle package for the rules), in the database so
 // the limit holds across instances and parallel requests.
 func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.LoginResponseObject, error) {
-	keys := []throttle.Key{s.Throttle.Account(store.NormalizeEmail(req.Body.Email)), s.Throttle.Address(clientAddress(ctx))}
+	keys := []throttle.Key{s.Throttle.Account(store.NormalizeEmail(req.Body.Email)), s.Throttle.Address(reqctx.ClientAddress(ctx))}
 	attempt, err := s.reserveAttempt(ctx, keys, "Too many failed sign-ins; wait before trying again.")
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/metrics"
 	"github.com/ketacare/api/internal/policy"
+	"github.com/ketacare/api/internal/reqctx"
 	"github.com/ketacare/api/internal/store"
 	"github.com/ketacare/api/internal/throttle"
 )
@@ -85,7 +86,7 @@ var _ api.StrictServerInterface = (*Server)(nil)
 // caller returns the authenticated caller. The contract middleware has
 // already rejected unauthenticated calls to operations that need one.
 func caller(ctx context.Context) (auth.Identity, error) {
-	id, ok := auth.FromContext(ctx)
+	id, ok := reqctx.Identity(ctx)
 	if !ok {
 		return id, apperr.New(apperr.Unauthorized, "Authentication is required.")
 	}

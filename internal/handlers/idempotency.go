@@ -10,8 +10,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ketacare/api/internal/apperr"
-	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/reqctx"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -35,7 +35,7 @@ func idempotency(keys *store.Idempotency, st *store.Store, log func(ctx context.
 				return next(c)
 			}
 			ctx := c.Request().Context()
-			id, ok := auth.FromContext(ctx)
+			id, ok := reqctx.Identity(ctx)
 			if !ok {
 				return next(c)
 			}
@@ -64,7 +64,7 @@ func idempotency(keys *store.Idempotency, st *store.Store, log func(ctx context.
 						}
 					}
 				}
-				noteAccess(ctx, earlier.Patients...)
+				reqctx.NoteAccess(ctx, earlier.Patients...)
 				h := c.Response().Header()
 				h.Set(echo.HeaderContentType, earlier.ContentType)
 				if earlier.ETag != "" {
@@ -92,7 +92,7 @@ func idempotency(keys *store.Idempotency, st *store.Store, log func(ctx context.
 			} else {
 				err := keys.Complete(ctx, id.UserID, key, store.IdempotentResponse{
 					Status: buf.status, ContentType: buf.header.Get(echo.HeaderContentType), ETag: buf.header.Get("ETag"), Body: buf.body,
-					Patients: notedPatients(c.Request().Context()),
+					Patients: reqctx.NotedPatients(c.Request().Context()),
 				})
 				if err != nil {
 					// The write itself succeeded; a retry within the abandon

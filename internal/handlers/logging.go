@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"log/slog"
+
+	"github.com/ketacare/api/internal/reqctx"
 )
 
 // requestLog adds the request id to every record logged with a request's
@@ -12,7 +14,7 @@ import (
 type requestLog struct{ slog.Handler }
 
 func (h requestLog) Handle(ctx context.Context, r slog.Record) error {
-	if rid := requestIDOf(ctx); rid != "" {
+	if rid := reqctx.RequestID(ctx); rid != "" {
 		r.AddAttrs(slog.String("request_id", rid))
 	}
 	return h.Handler.Handle(ctx, r)

@@ -12,6 +12,7 @@ import (
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/measurement"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/reqctx"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -206,7 +207,7 @@ func (s *Server) ListAlerts(ctx context.Context, req api.ListAlertsRequestObject
 	items := make([]api.SafetyAlert, len(rows))
 	for i, a := range rows {
 		items[i] = toSafetyAlert(a)
-		noteAccess(ctx, a.PatientID)
+		reqctx.NoteAccess(ctx, a.PatientID)
 	}
 	return api.ListAlerts200JSONResponse{Body: api.SafetyAlertPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
@@ -225,7 +226,7 @@ func (s *Server) AcknowledgeAlert(ctx context.Context, req api.AcknowledgeAlertR
 	if err != nil {
 		return nil, err
 	}
-	noteAccess(ctx, a.PatientID)
+	reqctx.NoteAccess(ctx, a.PatientID)
 	return api.AcknowledgeAlert200JSONResponse{Body: toSafetyAlert(a)}, nil
 }
 

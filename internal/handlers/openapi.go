@@ -21,6 +21,7 @@ import (
 
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/reqctx"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -101,7 +102,7 @@ func (m *contractMiddleware) handle(next echo.HandlerFunc) echo.HandlerFunc {
 			if err := checkRole(op, id.Role); err != nil {
 				return err
 			}
-			req = req.WithContext(auth.WithIdentity(req.Context(), id))
+			req = req.WithContext(reqctx.WithIdentity(req.Context(), id))
 			c.SetRequest(req)
 		}
 		if op.RequestBody != nil {

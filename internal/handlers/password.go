@@ -7,6 +7,7 @@ import (
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/reqctx"
 )
 
 // ChangePassword sets a new password after checking the current one,
@@ -42,7 +43,7 @@ func (s *Server) ResetPassword(ctx context.Context, req api.ResetPasswordRequest
 		return nil, err
 	}
 	if u.Role == models.RolePatient {
-		noteAccess(ctx, u.ID)
+		reqctx.NoteAccess(ctx, u.ID)
 	}
 	return api.ResetPassword204Response{}, nil
 }

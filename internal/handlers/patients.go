@@ -6,6 +6,7 @@ import (
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/reqctx"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -29,7 +30,7 @@ func (s *Server) ListPatients(ctx context.Context, req api.ListPatientsRequestOb
 	items := make([]api.Patient, len(users))
 	for i, u := range users {
 		items[i] = toPatient(u)
-		noteAccess(ctx, u.ID)
+		reqctx.NoteAccess(ctx, u.ID)
 	}
 	return api.ListPatients200JSONResponse{Body: api.PatientPage{Items: items, NextCursor: nextCursor(next)}}, nil
 }
@@ -113,7 +114,7 @@ func (s *Server) AssignClinician(ctx context.Context, req api.AssignClinicianReq
 	if err != nil {
 		return nil, err
 	}
-	noteAccess(ctx, req.PatientID)
+	reqctx.NoteAccess(ctx, req.PatientID)
 	return api.AssignClinician200JSONResponse{Body: toCareTeamMember(e)}, nil
 }
 
@@ -122,6 +123,6 @@ func (s *Server) UnassignClinician(ctx context.Context, req api.UnassignClinicia
 	if err := s.Store.UnassignClinician(ctx, req.PatientID, req.ClinicianID); err != nil {
 		return nil, err
 	}
-	noteAccess(ctx, req.PatientID)
+	reqctx.NoteAccess(ctx, req.PatientID)
 	return api.UnassignClinician204Response{}, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/reqctx"
 	"github.com/ketacare/api/internal/store"
 	"github.com/ketacare/api/internal/throttle"
 )
@@ -285,7 +286,7 @@ func (s *Server) EraseMe(ctx context.Context, req api.EraseMeRequestObject) (api
 	// trail holds who and when, never what was erased.
 	event := models.AuditEvent{
 		ActorID: u.ID, ActorRole: models.RolePatient, PatientID: u.ID, Action: "write",
-		Operation: eraseOperation, Resource: eraseResource, ResourceID: ptr(u.ID), RequestID: requestIDOf(ctx),
+		Operation: eraseOperation, Resource: eraseResource, ResourceID: ptr(u.ID), RequestID: reqctx.RequestID(ctx),
 	}
 	if err := s.Store.ErasePatient(ctx, u.ID, event); err != nil {
 		return nil, err

@@ -14,8 +14,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/ketacare/api/internal/api"
-	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/policy"
+	"github.com/ketacare/api/internal/reqctx"
 )
 
 // BodyLimit is the largest request body accepted.
@@ -96,32 +96,14 @@ func New(deps Deps) (*echo.Echo, error) {
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
-type clientAddressKey struct{}
-
-// clientAddress is the caller's network address, as Echo's IP extractor
-// finds it (X-Forwarded-For only from TRUSTED_PROXIES).
-func clientAddress(ctx context.Context) string {
-	a, _ := ctx.Value(clientAddressKey{}).(string)
-	return a
-}
-
 // withClientAddress puts the caller's address where strict handlers, which
 // see only the request context, can read it.
 func withClientAddress(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		c.SetRequest(r.WithContext(context.WithValue(r.Context(), clientAddressKey{}, c.RealIP())))
+		c.SetRequest(r.WithContext(reqctx.WithClientAddress(r.Context(), c.RealIP())))
 		return next(c)
 	}
-}
-
-type requestIDKey struct{}
-
-// requestIDOf is the request's X-Request-ID, for strict handlers, which see
-// only the request context.
-func requestIDOf(ctx context.Context) string {
-	rid, _ := ctx.Value(requestIDKey{}).(string)
-	return rid
 }
 
 // requestID echoes a client's X-Request-ID when it is safe to log, and
@@ -134,7 +116,7 @@ func requestID(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Response().Header().Set(echo.HeaderXRequestID, rid)
 		r := c.Request()
-		c.SetRequest(r.WithContext(context.WithValue(r.Context(), requestIDKey{}, rid)))
+		c.SetRequest(r.WithContext(reqctx.WithRequestID(r.Context(), rid)))
 		return next(c)
 	}
 }
@@ -152,7 +134,7 @@ func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
 				slog.Float64("latency_ms", float64(v.Latency.Microseconds())/1000),
 				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
 			}
-			if id, ok := auth.FromContext(c.Request().Context()); ok {
+			if id, ok := reqctx.Identity(c.Request().Context()); ok {
 				attrs = append(attrs, slog.String("user_id", id.UserID.String()))
 			}
 			level := slog.LevelInfo

@@ -46,9 +46,12 @@ var allowed = map[string][]string{
 	"internal/auth":        {"internal/apperr"},
 	"internal/metrics":     {"internal/apperr"},
 	"internal/config":      {"internal/seal"},
+	// reqctx carries the identity and the request's facts from the
+	// plumbing to the operations.
+	"internal/reqctx": {"internal/auth"},
 	// The store never imports handlers, auth or the assembly.
 	"internal/store":    join(domain, []string{"internal/apperr", "internal/models", "internal/seal"}),
-	"internal/handlers": join(domain, vocabularies, []string{"internal/auth", "internal/config", "internal/metrics", "internal/store"}),
+	"internal/handlers": join(domain, vocabularies, []string{"internal/auth", "internal/config", "internal/metrics", "internal/reqctx", "internal/store"}),
 	"internal/app":      join(domain, vocabularies, []string{"internal/auth", "internal/config", "internal/handlers", "internal/metrics", "internal/store"}),
 	"internal/demo":     join(vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/handlers", "internal/store"}),
 	"internal/apitest":  join(vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/handlers"}),
