@@ -33,6 +33,7 @@ import (
 	"github.com/ketacare/api/internal/app"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/handlers"
+	"github.com/ketacare/api/internal/web"
 )
 
 // Admin credentials of the first admin every test clinic has.
@@ -189,9 +190,9 @@ var (
 
 func spec(t testing.TB) (*openapi3.T, routers.Router) {
 	specOnce.Do(func() {
-		specDoc, specErr = handlers.LoadSpec(docs.OpenAPI)
+		specDoc, specErr = web.LoadSpec(docs.OpenAPI)
 		if specErr == nil {
-			specRouter, specErr = handlers.NewSpecRouter(specDoc)
+			specRouter, specErr = web.NewSpecRouter(specDoc)
 		}
 	})
 	if specErr != nil {

@@ -7,13 +7,13 @@ import (
 
 	"github.com/ketacare/api/docs"
 	"github.com/ketacare/api/internal/apitest"
-	"github.com/ketacare/api/internal/handlers"
+	"github.com/ketacare/api/internal/web"
 )
 
 // TestUnpromisedNulls checks the null rule the harness holds every response
 // to, on bodies the API must never send as well as ones it may.
 func TestUnpromisedNulls(t *testing.T) {
-	doc, err := handlers.LoadSpec(docs.OpenAPI)
+	doc, err := web.LoadSpec(docs.OpenAPI)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestUnpromisedNulls(t *testing.T) {
 // TestResponseSchema finds the schema of an operation's response by status
 // and content type, as the harness does for each response.
 func TestResponseSchema(t *testing.T) {
-	doc, err := handlers.LoadSpec(docs.OpenAPI)
+	doc, err := web.LoadSpec(docs.OpenAPI)
 	if err != nil {
 		t.Fatal(err)
 	}

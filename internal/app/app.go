@@ -23,6 +23,7 @@ import (
 	"github.com/ketacare/api/internal/seal"
 	"github.com/ketacare/api/internal/store"
 	"github.com/ketacare/api/internal/throttle"
+	"github.com/ketacare/api/internal/web"
 )
 
 // RequestTimeout bounds the work of one request.
@@ -172,7 +173,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		log.Warn("METRICS_TOKEN is not set: /metrics refuses every scrape; set it to monitor this instance")
 	}
 	a.Integration = store.NewIntegration(a.Store)
-	a.Echo, err = handlers.New(handlers.Deps{
+	a.Echo, err = web.New(handlers.Deps{
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Throttle: throttleKeys, Log: log, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
 		Idempotency: store.NewIdempotency(a.Store), RateLimitPerMinute: cfg.RateLimitPerMinute,

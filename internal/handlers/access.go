@@ -11,9 +11,9 @@ import (
 	"github.com/ketacare/api/internal/reqctx"
 )
 
-// errNoPatient is the answer for a patient the caller may not see: the same
+// ErrNoPatient is the answer for a patient the caller may not see: the same
 // as for one that does not exist, so ids reveal nothing.
-var errNoPatient = apperr.New(apperr.NotFound, "The patient does not exist.")
+var ErrNoPatient = apperr.New(apperr.NotFound, "The patient does not exist.")
 
 // patientReader returns the caller when they may read the patient's
 // records: the patient themself, a clinician on their care team, or an
@@ -36,7 +36,7 @@ func (s *Server) patientAccess(ctx context.Context, patientID uuid.UUID) (auth.I
 		return id, a, err
 	}
 	if !a.Read {
-		return id, a, errNoPatient
+		return id, a, ErrNoPatient
 	}
 	if a.Staff {
 		reqctx.NoteAccess(ctx, patientID)

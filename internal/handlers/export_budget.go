@@ -67,15 +67,15 @@ func retryLater(err error, after time.Duration) error {
 	return &busy
 }
 
-// exportMaxDuration bounds an export however steadily its client reads,
+// ExportMaxDuration bounds an export however steadily its client reads,
 // in place of the request timeout, which a large export over a slow link
 // would outlast: a document of 20 MB at 1 Mbit/s takes almost three
 // minutes.
-const exportMaxDuration = 10 * time.Minute
+const ExportMaxDuration = 10 * time.Minute
 
-// exportRoute is the path of the export, which has exportMaxDuration rather
+// ExportRoute is the path of the export, which has ExportMaxDuration rather
 // than the request timeout.
-const exportRoute = "/v1/me/export"
+const ExportRoute = "/v1/me/export"
 
 // deadlineChunk is the most an export writes under one write deadline: a
 // client must take at least this much every stall timeout to keep the

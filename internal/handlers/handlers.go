@@ -9,8 +9,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
@@ -76,9 +74,13 @@ const clockSkew = 5 * time.Minute
 // Server implements the generated strict server interface.
 type Server struct {
 	Deps
-	doc     *openapi3.T
 	policy  *policy.Policy
 	exports *exportGate
+}
+
+// NewServer returns the operations of the API; internal/web serves them.
+func NewServer(deps Deps) *Server {
+	return &Server{Deps: deps, policy: policy.New(deps.Store), exports: newExportGate(deps.ExportMaxConcurrent)}
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)

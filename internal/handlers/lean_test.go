@@ -14,7 +14,7 @@ import (
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
-	"github.com/ketacare/api/internal/handlers"
+	"github.com/ketacare/api/internal/web"
 )
 
 // rawGet sends a GET the way a client that handles encodings itself does:
@@ -215,7 +215,7 @@ func TestNoUnpromisedNulls(t *testing.T) {
 	patch(sessionPath, c.clinician.Token, map[string]any{"journey": map[string]any{"notes": nil}, "integration": map[string]any{"therapist_notes": nil}})
 	checkIn(t, env, c.patient, map[string]any{"mood": 3})
 
-	router, err := handlers.NewSpecRouter(env.Spec())
+	router, err := web.NewSpecRouter(env.Spec())
 	if err != nil {
 		t.Fatal(err)
 	}

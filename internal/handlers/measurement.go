@@ -55,7 +55,7 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 	}
 	if b.SessionID != nil {
 		if _, err := s.Store.SessionOfPatient(ctx, *b.SessionID, id.UserID); apperr.Is(err, apperr.NotFound) {
-			bad = append(bad, inputFields[store.ErrNotYourSession])
+			bad = append(bad, InputFields[store.ErrNotYourSession])
 		} else if err != nil {
 			return nil, err
 		}

@@ -52,11 +52,14 @@ var allowed = map[string][]string{
 	// The store never imports handlers, auth or the assembly.
 	"internal/store":    join(domain, []string{"internal/apperr", "internal/models", "internal/seal"}),
 	"internal/handlers": join(domain, vocabularies, []string{"internal/auth", "internal/config", "internal/metrics", "internal/reqctx", "internal/store"}),
-	"internal/app":      join(domain, vocabularies, []string{"internal/auth", "internal/config", "internal/handlers", "internal/metrics", "internal/store"}),
-	"internal/demo":     join(vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/handlers", "internal/store"}),
-	"internal/apitest":  join(vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/handlers"}),
-	"cmd/api":           {"internal/app", "internal/config", "internal/demo"},
-	"bench":             join(domain, vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/store"}),
+	// web is the HTTP plumbing: router, contract, conditional requests,
+	// idempotency, rate limit, audit trail, problems, logging.
+	"internal/web":     join(vocabularies, []string{"internal/auth", "internal/handlers", "internal/metrics", "internal/policy", "internal/reqctx", "internal/store"}),
+	"internal/app":     join(domain, vocabularies, []string{"internal/auth", "internal/config", "internal/handlers", "internal/metrics", "internal/store", "internal/web"}),
+	"internal/demo":    join(vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/handlers", "internal/store"}),
+	"internal/apitest": join(vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/handlers", "internal/web"}),
+	"cmd/api":          {"internal/app", "internal/config", "internal/demo"},
+	"bench":            join(domain, vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/store"}),
 }
 
 type pkg struct {

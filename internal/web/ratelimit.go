@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"fmt"
@@ -34,10 +34,6 @@ type fixedWindow struct {
 	start time.Time
 	used  int
 }
-
-// verifiedTokenKey is where the rate limiter leaves the identity of a token
-// it verified, for the contract middleware after it.
-const verifiedTokenKey = "auth.verified"
 
 func newRateLimiter(limit int, window time.Duration, signer *auth.Signer) *rateLimiter {
 	return &rateLimiter{limit: limit, window: window, now: time.Now, signer: signer, counts: map[string]*fixedWindow{}}

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apperr"
-	"github.com/ketacare/api/internal/store"
+	"github.com/ketacare/api/internal/handlers"
 )
 
 // problemTypePrefix starts every problem's type URI.
@@ -87,16 +87,6 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	}
 }
 
-// inputFields name the request field each of the store's input errors is
-// about, and why it is refused.
-var inputFields = map[error]apperr.FieldError{
-	store.ErrBadCursor:           {Field: "query.cursor", Reason: "is not a cursor this API issued"},
-	store.ErrBadSyncToken:        {Field: "query.since", Reason: "is not a sync token this API issued"},
-	store.ErrNotYourSession:      {Field: "session_id", Reason: "is not one of your treatment sessions"},
-	store.ErrNotYourJournalEntry: {Field: "source_journal_entry_id", Reason: "is not one of your journal entries"},
-	store.ErrPlanStatus:          {Field: "status", Reason: "must be completed or cancelled"},
-}
-
 // toProblem turns err into a status and a problem document that reveals
 // nothing internal.
 func toProblem(err error) (int, api.Problem) {
@@ -106,13 +96,13 @@ func toProblem(err error) (int, api.Problem) {
 			err = apperr.New(code, "%s", echoMessage(he))
 		} else if he.Code == http.StatusMethodNotAllowed {
 			return he.Code, api.Problem{Type: problemTypePrefix + "method-not-allowed", Title: "Method not allowed", Status: he.Code,
-				Detail: ptr("This path does not support the method.")}
+				Detail: new("This path does not support the method.")}
 		}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = &apperr.Error{Code: apperr.Unavailable, Message: "The request took too long; retry later.", Err: err}
 	}
-	for input, field := range inputFields {
+	for input, field := range handlers.InputFields {
 		if errors.Is(err, input) {
 			err = apperr.Fields([]apperr.FieldError{field})
 		}
@@ -127,7 +117,7 @@ func toProblem(err error) (int, api.Problem) {
 	}
 	p := api.Problem{Type: problemTypePrefix + kind.slug, Title: kind.title, Status: kind.status}
 	if ae.Code != apperr.Internal && ae.Message != "" {
-		p.Detail = ptr(clip(ae.Message, maxProblemDetail))
+		p.Detail = new(clip(ae.Message, maxProblemDetail))
 	}
 	if ae.CurrentVersion > 0 {
 		p.CurrentVersion = &ae.CurrentVersion
@@ -184,5 +174,3 @@ func wwwAuthenticate(err error) string {
 	}
 	return `Bearer realm="ketacare"`
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/ketacare/api/internal/api"
+	"github.com/ketacare/api/internal/handlers"
 	"github.com/ketacare/api/internal/policy"
 	"github.com/ketacare/api/internal/reqctx"
 )
@@ -22,7 +23,7 @@ import (
 const BodyLimit = "1M"
 
 // New builds the Echo instance serving the whole API.
-func New(deps Deps) (*echo.Echo, error) {
+func New(deps handlers.Deps) (*echo.Echo, error) {
 	doc, err := LoadSpec(deps.Spec)
 	if err != nil {
 		return nil, err
@@ -33,7 +34,7 @@ func New(deps Deps) (*echo.Echo, error) {
 	}
 	// Every line logged with a request's context names the request.
 	deps.Log = slog.New(requestLog{deps.Log.Handler()})
-	s := &Server{Deps: deps, doc: doc, policy: policy.New(deps.Store), exports: newExportGate(deps.ExportMaxConcurrent)}
+	s := handlers.NewServer(deps)
 	contract := &contractMiddleware{router: router, signer: deps.Signer, accounts: deps.Store}
 
 	e := echo.New()
@@ -74,11 +75,11 @@ func New(deps Deps) (*echo.Echo, error) {
 	e.Use(
 		middleware.BodyLimit(BodyLimit),
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
-		// The export has a timeout of its own (see exportMaxDuration).
+		// The export has a timeout of its own (see handlers.ExportMaxDuration).
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: deps.RequestTimeout,
-			Skipper: func(c echo.Context) bool { return c.Path() == exportRoute }}),
-		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: exportMaxDuration,
-			Skipper: func(c echo.Context) bool { return c.Path() != exportRoute }}),
+			Skipper: func(c echo.Context) bool { return c.Path() == handlers.ExportRoute }}),
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: handlers.ExportMaxDuration,
+			Skipper: func(c echo.Context) bool { return c.Path() != handlers.ExportRoute }}),
 		// Before the contract check, so that requests it refuses (a bad
 		// token, a wrong role, an invalid body) count against the caller too.
 		newRateLimiter(deps.RateLimitPerMinute, time.Minute, deps.Signer).handle,
@@ -86,7 +87,7 @@ func New(deps Deps) (*echo.Echo, error) {
 		conditional,
 		// The audit trail wraps idempotency so that replays are audited too.
 		auditTrail(deps.Store),
-		idempotency(deps.Idempotency, deps.Store, deps.Log.WarnContext),
+		idempotency(deps.Idempotency, policy.New(deps.Store), deps.Log.WarnContext),
 	)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
 	// Declared in the spec, served by the Prometheus library's handler.

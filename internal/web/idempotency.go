@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"context"
@@ -10,7 +10,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/ketacare/api/internal/apperr"
-	"github.com/ketacare/api/internal/models"
+	"github.com/ketacare/api/internal/handlers"
+	"github.com/ketacare/api/internal/policy"
 	"github.com/ketacare/api/internal/reqctx"
 	"github.com/ketacare/api/internal/store"
 )
@@ -26,7 +27,7 @@ import (
 // A replay is access to the records again: a clinician's replay is refused
 // once they are off the care team of a patient the first request touched,
 // and every staff replay is audited like the request it repeats.
-func idempotency(keys *store.Idempotency, st *store.Store, log func(ctx context.Context, msg string, args ...any)) echo.MiddlewareFunc {
+func idempotency(keys *store.Idempotency, rights *policy.Policy, log func(ctx context.Context, msg string, args ...any)) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			route, _ := c.Get(routeKey).(*routers.Route)
@@ -53,15 +54,16 @@ func idempotency(keys *store.Idempotency, st *store.Store, log func(ctx context.
 				case earlier == nil:
 					return apperr.New(apperr.Conflict, "A request with this Idempotency-Key is still being processed; retry in a moment.")
 				}
+				// A replay is a read of what the first answer held: the
+				// caller must still be allowed to read each patient in it
+				// (a clinician taken off the care team is not).
 				for _, p := range earlier.Patients {
-					if id.Role == models.RoleClinician {
-						ok, err := st.IsOnCareTeam(ctx, p, id.UserID)
-						if err != nil {
-							return err
-						}
-						if !ok {
-							return errNoPatient
-						}
+					access, err := rights.Patient(ctx, policy.Caller{UserID: id.UserID, Role: policy.Role(id.Role)}, p)
+					if err != nil {
+						return err
+					}
+					if !access.Read {
+						return handlers.ErrNoPatient
 					}
 				}
 				reqctx.NoteAccess(ctx, earlier.Patients...)

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"bytes"
@@ -56,10 +56,6 @@ func NewSpecRouter(doc *openapi3.T) (routers.Router, error) {
 	clone.Servers = nil
 	return gorillamux.NewRouter(&clone)
 }
-
-// routeKey is where the contract middleware leaves the matched spec route
-// for the middleware after it.
-const routeKey = "spec.route"
 
 // contractMiddleware holds every request to the contract before a handler sees
 // it: the path and method must be an operation, the caller must satisfy its
@@ -208,10 +204,6 @@ func checkRole(op *openapi3.Operation, role string) error {
 	}
 	return apperr.New(apperr.Forbidden, "This operation is for %s accounts only.", strings.Join(names, " and "))
 }
-
-// bodyKey is where the contract middleware leaves the request body it read,
-// for the idempotency middleware's fingerprint.
-const bodyKey = "request.body"
 
 // checkBody answers 415 for a body that is not in a declared media type,
 // and 413 for one over the limit, before the validator reads it. It returns
