@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ketacare/api/internal/accounts"
 	"github.com/ketacare/api/internal/auth"
-	"github.com/ketacare/api/internal/handlers"
 	"github.com/ketacare/api/internal/models"
 )
 
@@ -94,7 +94,7 @@ func (e *Env) SignedIn(u models.User) User {
 
 func (e *Env) userWithToken(u models.User) User {
 	e.T.Helper()
-	tok, refresh, err := handlers.SignIn(context.Background(), e.App.Store, e.App.Signer, u)
+	tok, refresh, err := accounts.SignIn(context.Background(), e.App.Store, e.App.Signer, u)
 	if err != nil {
 		e.T.Fatalf("sign in: %v", err)
 	}

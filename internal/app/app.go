@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ketacare/api/docs"
+	"github.com/ketacare/api/internal/accounts"
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/handlers"
@@ -161,7 +162,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		Metrics: metrics.New(sqlDB), ThrottleKeys: throttleKeys}
 	hasher := auth.NewHasher(cfg.HashConcurrency)
 	proxies, _ := cfg.TrustedProxyNets() // checked by config.Load
-	created, err := handlers.EnsureAdmin(ctx, a.Store, hasher, cfg.AdminEmail, cfg.AdminPassword)
+	created, err := accounts.EnsureAdmin(ctx, a.Store, hasher, cfg.AdminEmail, cfg.AdminPassword)
 	if err != nil {
 		closeDB(db)
 		return nil, err

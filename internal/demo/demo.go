@@ -26,10 +26,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ketacare/api/internal/accounts"
 	"github.com/ketacare/api/internal/app"
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/config"
-	"github.com/ketacare/api/internal/handlers"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/store"
 )
@@ -81,9 +81,9 @@ func Seed(ctx context.Context, a *app.App) ([]Login, error) {
 	shown := "(the ADMIN_PASSWORD you set)"
 	if adminEmail == "" {
 		adminEmail = "admin@demo-clinic.example"
-		adminPassword := newPassword(adminEmail, handlers.AdminDisplayName)
+		adminPassword := newPassword(adminEmail, accounts.AdminDisplayName)
 		about, shown = "the clinic's admin (demo)", adminPassword
-		if _, err := handlers.EnsureAdmin(ctx, a.Store, auth.NewHasher(a.Config.HashConcurrency), adminEmail, adminPassword); err != nil {
+		if _, err := accounts.EnsureAdmin(ctx, a.Store, auth.NewHasher(a.Config.HashConcurrency), adminEmail, adminPassword); err != nil {
 			return nil, fmt.Errorf("create the demo admin: %w", err)
 		}
 	}

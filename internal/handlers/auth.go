@@ -2,9 +2,9 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"time"
 
+	"github.com/ketacare/api/internal/accounts"
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
@@ -121,27 +121,11 @@ func (s *Server) Logout(ctx context.Context, req api.LogoutRequestObject) (api.L
 // issueTokens starts a new login (refresh-token family) for u and returns
 // the pair.
 func (s *Server) issueTokens(ctx context.Context, u models.User) (api.AuthTokens, error) {
-	access, refresh, err := SignIn(ctx, s.Store, s.Signer, u)
+	access, refresh, err := accounts.SignIn(ctx, s.Store, s.Signer, u)
 	if err != nil {
 		return api.AuthTokens{}, err
 	}
 	return tokenPair(access, refresh, u), nil
-}
-
-// SignIn starts a new login for u: it stores the first refresh token of a
-// new family and signs an access token naming that family as its sid. The
-// test harness and the demo seeder sign their users in with it too.
-func SignIn(ctx context.Context, st *store.Store, signer *auth.Signer, u models.User) (access, refresh string, err error) {
-	refresh, hash := auth.NewRefreshToken()
-	rt := models.RefreshToken{UserID: u.ID, TokenHash: hash, ExpiresAt: store.Now().Add(auth.RefreshTokenTTL)}
-	if err := st.CreateRefreshToken(ctx, &rt); err != nil {
-		return "", "", err
-	}
-	access, err = signer.Issue(u.ID, u.Role, rt.FamilyID)
-	if err != nil {
-		return "", "", err
-	}
-	return access, refresh, nil
 }
 
 func tokenPair(access, refresh string, u models.User) api.AuthTokens {
@@ -153,35 +137,4 @@ func tokenPair(access, refresh string, u models.User) api.AuthTokens {
 		RefreshExpiresIn: int(auth.RefreshTokenTTL / time.Second),
 		User:             toUser(u),
 	}
-}
-
-// AdminDisplayName is the name of the first admin, made by EnsureAdmin.
-const AdminDisplayName = "Clinic admin"
-
-// EnsureAdmin creates the first admin from ADMIN_EMAIL and ADMIN_PASSWORD
-// when the clinic has no admin yet. It reports whether it created one.
-func EnsureAdmin(ctx context.Context, st *store.Store, h *auth.Hasher, email, password string) (bool, error) {
-	if email == "" {
-		return false, nil
-	}
-	exists, err := st.AdminExists(ctx)
-	if err != nil || exists {
-		return false, err
-	}
-	if err := auth.CheckPolicy("ADMIN_PASSWORD", password, auth.Owner{Email: email, Name: AdminDisplayName}); err != nil {
-		var ae *apperr.Error
-		if errors.As(err, &ae) && len(ae.Fields) > 0 {
-			return false, errors.New("config: ADMIN_PASSWORD: " + ae.Fields[0].Reason)
-		}
-		return false, err
-	}
-	hash, err := h.Hash(ctx, password)
-	if err != nil {
-		return false, err
-	}
-	u := models.User{Email: email, DisplayName: AdminDisplayName, Role: models.RoleAdmin, PasswordHash: hash}
-	if err := st.CreateUser(ctx, &u); err != nil {
-		return false, err
-	}
-	return true, nil
 }

@@ -50,14 +50,17 @@ var allowed = map[string][]string{
 	// plumbing to the operations.
 	"internal/reqctx": {"internal/auth"},
 	// The store never imports handlers, auth or the assembly.
-	"internal/store":    join(domain, []string{"internal/apperr", "internal/models", "internal/seal"}),
-	"internal/handlers": join(domain, vocabularies, []string{"internal/auth", "internal/config", "internal/metrics", "internal/reqctx", "internal/store"}),
+	"internal/store": join(domain, []string{"internal/apperr", "internal/models", "internal/seal"}),
+	// accounts is what happens to an account outside a request (the first
+	// admin, a new login), shared by the operations, the harness and the demo.
+	"internal/accounts": {"internal/apperr", "internal/auth", "internal/models", "internal/store"},
+	"internal/handlers": join(domain, vocabularies, []string{"internal/accounts", "internal/auth", "internal/config", "internal/metrics", "internal/reqctx", "internal/store"}),
 	// web is the HTTP plumbing: router, contract, conditional requests,
 	// idempotency, rate limit, audit trail, problems, logging.
 	"internal/web":     join(vocabularies, []string{"internal/auth", "internal/handlers", "internal/metrics", "internal/policy", "internal/reqctx", "internal/store"}),
-	"internal/app":     join(domain, vocabularies, []string{"internal/auth", "internal/config", "internal/handlers", "internal/metrics", "internal/store", "internal/web"}),
-	"internal/demo":    join(vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/handlers", "internal/store"}),
-	"internal/apitest": join(vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/handlers", "internal/web"}),
+	"internal/app":     join(domain, vocabularies, []string{"internal/accounts", "internal/auth", "internal/config", "internal/handlers", "internal/metrics", "internal/store", "internal/web"}),
+	"internal/demo":    join(vocabularies, []string{"internal/accounts", "internal/app", "internal/auth", "internal/config", "internal/store"}),
+	"internal/apitest": join(vocabularies, []string{"internal/accounts", "internal/app", "internal/auth", "internal/config", "internal/handlers", "internal/web"}),
 	"cmd/api":          {"internal/app", "internal/config", "internal/demo"},
 	"bench":            join(domain, vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/store"}),
 }
