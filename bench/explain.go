@@ -76,8 +76,6 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 		return nil, err
 	}
 	st := store.New(db, keys)
-	in := store.NewIntegration(st)
-	ms := store.NewMeasurement(st)
 	heavy := c.Heavy.ID
 	entry := c.Heavy.Entries[0]
 	calls := []struct {
@@ -85,12 +83,12 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 		call     func() error
 	}{
 		{"every authenticated request: the account check", func() error { _, err := st.AccountActive(ctx, heavy, "patient", c.Heavy.Login); return err }},
-		{"GET /v1/journal-entries/{id}", func() error { _, err := in.JournalEntryOf(ctx, heavy, entry, false); return err }},
+		{"GET /v1/journal-entries/{id}", func() error { _, err := st.JournalEntryOf(ctx, heavy, entry, false); return err }},
 		{"GET /v1/journal-entries?limit=50", func() error {
-			_, _, err := in.ListJournalEntries(ctx, store.JournalFilter{PatientID: heavy}, store.Page{Limit: 50})
+			_, _, err := st.ListJournalEntries(ctx, store.JournalFilter{PatientID: heavy}, store.Page{Limit: 50})
 			return err
 		}},
-		{"GET /v1/sync", func() error { _, err := in.SyncPage(ctx, heavy, 0, 50); return err }},
+		{"GET /v1/sync", func() error { _, err := st.SyncPage(ctx, heavy, 0, 50); return err }},
 		{"GET /v1/sync (sessions' journal entries)", func() error {
 			var sessions []uuid.UUID
 			if err := db.Model(&models.TreatmentSession{}).Where("patient_id = ?", heavy).Pluck("id", &sessions).Error; err != nil {
@@ -101,7 +99,7 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 			return err
 		}},
 		{"GET /v1/patients/{id}/progress", func() error {
-			_, err := ms.ProgressFigures(ctx, heavy, progressWindow(time.Now()))
+			_, err := st.ProgressFigures(ctx, heavy, progressWindow(time.Now()))
 			return err
 		}},
 	}

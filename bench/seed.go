@@ -82,8 +82,6 @@ func seed(ctx context.Context, cfg config.Config, o seedOptions, logf func(strin
 		return err
 	}
 	st := store.New(db, keys)
-	in := store.NewIntegration(st)
-	ms := store.NewMeasurement(st)
 	hash, err := auth.NewHasher(1).Hash(ctx, benchPassword)
 	if err != nil {
 		return err
@@ -115,7 +113,7 @@ func seed(ctx context.Context, cfg config.Config, o seedOptions, logf func(strin
 		entries int
 	}
 	jobs := make(chan job)
-	heavy, err := seedPatient(ctx, st, in, ms, hash, heavyEmail, clinicians[0], 0, progress)
+	heavy, err := seedPatient(ctx, st, hash, heavyEmail, clinicians[0], 0, progress)
 	if err != nil {
 		return err
 	}
@@ -127,9 +125,9 @@ func seed(ctx context.Context, cfg config.Config, o seedOptions, logf func(strin
 			for j := range jobs {
 				var err error
 				if j.index < 0 {
-					err = seedEntries(ctx, in, heavy, j.entries, progress)
+					err = seedEntries(ctx, st, heavy, j.entries, progress)
 				} else {
-					_, err = seedPatient(ctx, st, in, ms, hash, patientEmail(j.index), clinicians[j.index%len(clinicians)], j.entries, progress)
+					_, err = seedPatient(ctx, st, hash, patientEmail(j.index), clinicians[j.index%len(clinicians)], j.entries, progress)
 				}
 				if err != nil {
 					mu.Lock()
@@ -164,7 +162,7 @@ func seed(ctx context.Context, cfg config.Config, o seedOptions, logf func(strin
 // seedPatient makes one patient as a clinic would have them: on a care
 // team, evaluated, with a six-session plan, journal entries, goals with
 // check-ins, PHQ-9 and GAD-7 assessments and mood check-ins.
-func seedPatient(ctx context.Context, st *store.Store, in *store.Integration, ms *store.Measurement,
+func seedPatient(ctx context.Context, st *store.Store,
 	hash, email string, clinician uuid.UUID, entries int, progress func()) (uuid.UUID, error) {
 	now := store.Now()
 	u := models.User{Email: email, DisplayName: "Bench " + strings.Split(email, "@")[0], Role: models.RolePatient,
@@ -187,7 +185,7 @@ func seedPatient(ctx context.Context, st *store.Store, in *store.Integration, ms
 	}
 	for i := range 3 {
 		why := "To feel more present with the people around me."
-		if _, err := in.CreateGoal(ctx, store.Goal{PatientID: u.ID, Title: fmt.Sprintf("Walk outside %d times a week", i+2),
+		if _, err := st.CreateGoal(ctx, store.Goal{PatientID: u.ID, Title: fmt.Sprintf("Walk outside %d times a week", i+2),
 			Why: &why, Category: "self_care", Status: models.GoalActive}); err != nil {
 			return uuid.Nil, err
 		}
@@ -200,7 +198,7 @@ func seedPatient(ctx context.Context, st *store.Store, in *store.Integration, ms
 			if err != nil {
 				return uuid.Nil, err
 			}
-			if err := ms.CreateAssessment(ctx, &models.Assessment{PatientID: u.ID, Instrument: key,
+			if err := st.CreateAssessment(ctx, &models.Assessment{PatientID: u.ID, Instrument: key,
 				Answers: measurement.EncodeAnswers(a), Total: score.Total, Severity: score.Severity,
 				TakenAt: now.AddDate(0, 0, -14*(2-i))}, nil); err != nil {
 				return uuid.Nil, err
@@ -209,12 +207,12 @@ func seedPatient(ctx context.Context, st *store.Store, in *store.Integration, ms
 	}
 	for i := range 5 {
 		anxiety := 4
-		if _, err := ms.CreateMoodCheckIn(ctx, store.MoodCheckIn{PatientID: u.ID, Mood: 5 + i%3, Anxiety: &anxiety,
+		if _, err := st.CreateMoodCheckIn(ctx, store.MoodCheckIn{PatientID: u.ID, Mood: 5 + i%3, Anxiety: &anxiety,
 			TakenAt: now.AddDate(0, 0, -i)}); err != nil {
 			return uuid.Nil, err
 		}
 	}
-	return u.ID, seedEntries(ctx, in, u.ID, entries, progress)
+	return u.ID, seedEntries(ctx, st, u.ID, entries, progress)
 }
 
 // journalBody is a plausible entry: a few hundred characters.
@@ -222,11 +220,11 @@ const journalBody = "Today's session left me calmer than I expected. I noticed t
 	"came up, but it felt further away, like watching weather from a window. I want to remember the image of " +
 	"the lake and the feeling of my feet on the ground. Tomorrow I will call my sister and take the long way home."
 
-func seedEntries(ctx context.Context, in *store.Integration, patientID uuid.UUID, n int, progress func()) error {
+func seedEntries(ctx context.Context, st *store.Store, patientID uuid.UUID, n int, progress func()) error {
 	title := "After the session"
 	for i := range n {
 		mood := 3 + i%7
-		if _, err := in.CreateJournalEntry(ctx, store.JournalEntry{PatientID: patientID, Title: &title, Body: journalBody,
+		if _, err := st.CreateJournalEntry(ctx, store.JournalEntry{PatientID: patientID, Title: &title, Body: journalBody,
 			Mood: &mood, Insights: []string{"feet on the ground"}, SharedWithCareTeam: i%4 == 0}); err != nil {
 			return err
 		}

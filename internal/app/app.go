@@ -42,9 +42,7 @@ type App struct {
 	Metrics *metrics.Metrics
 	// ThrottleKeys name the keys password attempts are counted against.
 	ThrottleKeys *throttle.Keyer
-	// Integration keeps the journal, activities and goals, sealed at rest.
-	Integration *store.Integration
-	server      *http.Server
+	server       *http.Server
 }
 
 // Open connects to the database and applies migrations, which seal with
@@ -173,18 +171,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if cfg.MetricsToken == "" && cfg.Env == config.Production {
 		log.Warn("METRICS_TOKEN is not set: /metrics refuses every scrape; set it to monitor this instance")
 	}
-	a.Integration = store.NewIntegration(a.Store)
 	a.Echo, err = web.New(handlers.Deps{
 		Store: a.Store, Signer: a.Signer, Hasher: hasher, Throttle: throttleKeys, Log: log, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
-		Idempotency: store.NewIdempotency(a.Store), RateLimitPerMinute: cfg.RateLimitPerMinute,
-		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken, MetricsOpen: cfg.Env != config.Production,
+		RateLimitPerMinute: cfg.RateLimitPerMinute,
+		Metrics:            a.Metrics, MetricsToken: cfg.MetricsToken, MetricsOpen: cfg.Env != config.Production,
 		ExportMaxConcurrent: cfg.ExportMaxConcurrent, ExportStallTimeout: cfg.ExportStallTimeout,
-		// Integration dependencies: add below.
-		Integration: a.Integration,
-
-		// Measurement and safety dependencies: add below.
-		Measurement:     store.NewMeasurement(a.Store),
 		CrisisResources: cfg.CrisisResources,
 	})
 	if err != nil {

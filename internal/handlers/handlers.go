@@ -36,8 +36,6 @@ type Deps struct {
 	RequestTimeout time.Duration
 	// TrustedProxies are the networks whose X-Forwarded-For is believed.
 	TrustedProxies []*net.IPNet
-	// Idempotency keeps responses to requests made with Idempotency-Key.
-	Idempotency *store.Idempotency
 	// RateLimitPerMinute is how many /v1 requests a caller may make a minute.
 	RateLimitPerMinute int
 	// Metrics count requests and safety alerts; MetricsToken, when set,
@@ -51,16 +49,6 @@ type Deps struct {
 	ExportMaxConcurrent int
 	ExportStallTimeout  time.Duration
 
-	// Integration dependencies: add below.
-
-	// Integration keeps the journal, activities and goals, sealed at rest.
-	Integration *store.Integration
-
-	// Measurement and safety dependencies: add below.
-
-	// Measurement keeps assessments, safety alerts, mood check-ins (notes
-	// sealed at rest) and progress.
-	Measurement *store.Measurement
 	// CrisisResources are shown to a patient whose answers raised a
 	// safety alert.
 	CrisisResources config.CrisisResources

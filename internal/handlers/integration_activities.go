@@ -26,12 +26,12 @@ func (s *Server) CreateActivity(ctx context.Context, req api.CreateActivityReque
 	var a store.Activity
 	existed, err := s.createOnce(ctx, store.Activities, b.ID, id.UserID,
 		func() (err error) {
-			a, err = s.Integration.CreateActivity(ctx, store.Activity{
+			a, err = s.Store.CreateActivity(ctx, store.Activity{
 				ID: clientID(b.ID), PatientID: id.UserID, Kind: string(b.Kind), OccurredAt: b.OccurredAt, DurationMinutes: b.DurationMinutes, Note: b.Note,
 			})
 			return err
 		},
-		func(rid uuid.UUID) (err error) { a, err = s.Integration.ActivityByID(ctx, rid); return err })
+		func(rid uuid.UUID) (err error) { a, err = s.Store.ActivityByID(ctx, rid); return err })
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (s *Server) DeleteActivity(ctx context.Context, req api.DeleteActivityReque
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Integration.DeleteActivity(ctx, id.UserID, req.ActivityID); err != nil {
+	if err := s.Store.DeleteActivity(ctx, id.UserID, req.ActivityID); err != nil {
 		return nil, err
 	}
 	return api.DeleteActivity204Response{}, nil
@@ -91,7 +91,7 @@ func (s *Server) listActivities(ctx context.Context, patientID uuid.UUID, kind *
 		k := string(*kind)
 		f.Kind = &k
 	}
-	activities, next, err := s.Integration.ListActivities(ctx, f, p)
+	activities, next, err := s.Store.ListActivities(ctx, f, p)
 	if err != nil {
 		return nil, nullable.Nullable[string]{}, err
 	}

@@ -32,8 +32,8 @@ func (s *Server) CreateGoal(ctx context.Context, req api.CreateGoalRequestObject
 		g.TargetDate = &b.TargetDate.Time
 	}
 	existed, err := s.createOnce(ctx, store.Goals, b.ID, id.UserID,
-		func() (err error) { g, err = s.Integration.CreateGoal(ctx, g); return err },
-		func(rid uuid.UUID) (err error) { g, err = s.Integration.GoalOf(ctx, id.UserID, rid); return err })
+		func() (err error) { g, err = s.Store.CreateGoal(ctx, g); return err },
+		func(rid uuid.UUID) (err error) { g, err = s.Store.GoalOf(ctx, id.UserID, rid); return err })
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (s *Server) GetGoal(ctx context.Context, req api.GetGoalRequestObject) (api
 	if err != nil {
 		return nil, err
 	}
-	g, err := s.Integration.GoalOf(ctx, id.UserID, req.GoalID)
+	g, err := s.Store.GoalOf(ctx, id.UserID, req.GoalID)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (s *Server) UpdateGoal(ctx context.Context, req api.UpdateGoalRequestObject
 	if err := s.checkSourceEntry(ctx, id.UserID, valueOf(b.SourceJournalEntryID)); err != nil {
 		return nil, err
 	}
-	g, err := s.Integration.UpdateGoal(ctx, id.UserID, req.GoalID, ifMatch(req.Params.IfMatch, req.GoalID), func(g *store.Goal) {
+	g, err := s.Store.UpdateGoal(ctx, id.UserID, req.GoalID, ifMatch(req.Params.IfMatch, req.GoalID), func(g *store.Goal) {
 		set(&g.Title, b.Title)
 		setNullable(&g.Why, b.Why)
 		setNullable(&g.SourceJournalEntryID, b.SourceJournalEntryID)
@@ -119,7 +119,7 @@ func (s *Server) DeleteGoal(ctx context.Context, req api.DeleteGoalRequestObject
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Integration.DeleteGoal(ctx, id.UserID, req.GoalID, ifMatch(req.Params.IfMatch, req.GoalID)); err != nil {
+	if err := s.Store.DeleteGoal(ctx, id.UserID, req.GoalID, ifMatch(req.Params.IfMatch, req.GoalID)); err != nil {
 		return nil, err
 	}
 	return api.DeleteGoal204Response{}, nil
@@ -136,11 +136,11 @@ func (s *Server) CreateGoalCheckIn(ctx context.Context, req api.CreateGoalCheckI
 	var c store.GoalCheckIn
 	existed, err := s.createOnce(ctx, store.GoalCheckIns, b.ID, id.UserID,
 		func() (err error) {
-			c, err = s.Integration.CreateGoalCheckIn(ctx, id.UserID, req.GoalID, store.GoalCheckIn{ID: clientID(b.ID), Progress: b.Progress, Note: b.Note})
+			c, err = s.Store.CreateGoalCheckIn(ctx, id.UserID, req.GoalID, store.GoalCheckIn{ID: clientID(b.ID), Progress: b.Progress, Note: b.Note})
 			return err
 		},
 		func(rid uuid.UUID) (err error) {
-			if c, err = s.Integration.GoalCheckInByID(ctx, rid); err == nil && c.GoalID != req.GoalID {
+			if c, err = s.Store.GoalCheckInByID(ctx, rid); err == nil && c.GoalID != req.GoalID {
 				err = errIDTaken
 			}
 			return err
@@ -161,7 +161,7 @@ func (s *Server) ListGoalCheckIns(ctx context.Context, req api.ListGoalCheckInsR
 	if err != nil {
 		return nil, err
 	}
-	checkIns, next, err := s.Integration.ListGoalCheckIns(ctx, id.UserID, req.GoalID, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
+	checkIns, next, err := s.Store.ListGoalCheckIns(ctx, id.UserID, req.GoalID, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +187,7 @@ func (s *Server) ListPatientGoalCheckIns(ctx context.Context, req api.ListPatien
 	if _, err := s.patientReader(ctx, req.PatientID); err != nil {
 		return nil, err
 	}
-	checkIns, next, err := s.Integration.ListGoalCheckIns(ctx, req.PatientID, req.GoalID, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
+	checkIns, next, err := s.Store.ListGoalCheckIns(ctx, req.PatientID, req.GoalID, listPage(req.Params.Limit, req.Params.Cursor, req.Params.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func (s *Server) listGoals(ctx context.Context, f store.GoalFilter, status *api.
 		st := string(*status)
 		f.Status = &st
 	}
-	goals, next, err := s.Integration.ListGoals(ctx, f, p)
+	goals, next, err := s.Store.ListGoals(ctx, f, p)
 	if err != nil {
 		return nil, nil, err
 	}

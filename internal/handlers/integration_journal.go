@@ -26,14 +26,14 @@ func (s *Server) CreateJournalEntry(ctx context.Context, req api.CreateJournalEn
 	var e store.JournalEntry
 	existed, err := s.createOnce(ctx, store.JournalEntries, b.ID, id.UserID,
 		func() (err error) {
-			e, err = s.Integration.CreateJournalEntry(ctx, store.JournalEntry{
+			e, err = s.Store.CreateJournalEntry(ctx, store.JournalEntry{
 				ID: clientID(b.ID), PatientID: id.UserID, SessionID: b.SessionID, PromptKey: b.PromptKey, Title: b.Title, Body: b.Body,
 				Mood: b.Mood, Insights: deref(b.Insights), SharedWithCareTeam: deref(b.SharedWithCareTeam),
 			})
 			return err
 		},
 		func(rid uuid.UUID) (err error) {
-			e, err = s.Integration.JournalEntryOf(ctx, id.UserID, rid, false)
+			e, err = s.Store.JournalEntryOf(ctx, id.UserID, rid, false)
 			return err
 		})
 	if err != nil {
@@ -66,7 +66,7 @@ func (s *Server) GetJournalEntry(ctx context.Context, req api.GetJournalEntryReq
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.Integration.JournalEntryOf(ctx, id.UserID, req.EntryID, false)
+	e, err := s.Store.JournalEntryOf(ctx, id.UserID, req.EntryID, false)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (s *Server) UpdateJournalEntry(ctx context.Context, req api.UpdateJournalEn
 	if err := s.checkJournalRefs(ctx, id.UserID, valueOf(b.PromptKey), valueOf(b.SessionID)); err != nil {
 		return nil, err
 	}
-	e, err := s.Integration.UpdateJournalEntry(ctx, id.UserID, req.EntryID, ifMatch(req.Params.IfMatch, req.EntryID), func(e *store.JournalEntry) {
+	e, err := s.Store.UpdateJournalEntry(ctx, id.UserID, req.EntryID, ifMatch(req.Params.IfMatch, req.EntryID), func(e *store.JournalEntry) {
 		setNullable(&e.SessionID, b.SessionID)
 		setNullable(&e.PromptKey, b.PromptKey)
 		setNullable(&e.Title, b.Title)
@@ -112,7 +112,7 @@ func (s *Server) DeleteJournalEntry(ctx context.Context, req api.DeleteJournalEn
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Integration.DeleteJournalEntry(ctx, id.UserID, req.EntryID, ifMatch(req.Params.IfMatch, req.EntryID)); err != nil {
+	if err := s.Store.DeleteJournalEntry(ctx, id.UserID, req.EntryID, ifMatch(req.Params.IfMatch, req.EntryID)); err != nil {
 		return nil, err
 	}
 	return api.DeleteJournalEntry204Response{}, nil
@@ -137,7 +137,7 @@ func (s *Server) GetSharedJournalEntry(ctx context.Context, req api.GetSharedJou
 	if _, err := s.patientReader(ctx, req.PatientID); err != nil {
 		return nil, err
 	}
-	e, err := s.Integration.JournalEntryOf(ctx, req.PatientID, req.EntryID, true)
+	e, err := s.Store.JournalEntryOf(ctx, req.PatientID, req.EntryID, true)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func (s *Server) listJournal(ctx context.Context, patientID uuid.UUID, sharedOnl
 	if err != nil {
 		return nil, nullable.Nullable[string]{}, err
 	}
-	entries, next, err := s.Integration.ListJournalEntries(ctx, store.JournalFilter{
+	entries, next, err := s.Store.ListJournalEntries(ctx, store.JournalFilter{
 		PatientID: patientID, SharedOnly: sharedOnly, SessionID: p.SessionID, PromptKey: p.PromptKey, Written: written,
 	}, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {

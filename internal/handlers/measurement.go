@@ -80,12 +80,12 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 		alert = &models.SafetyAlert{Reason: in.SafetyReason, ItemScore: score.SafetyScore}
 		// Asked before storing, so that a failure here cannot leave a stored
 		// assessment behind an error the app might retry.
-		if careTeam, err = s.Measurement.HasCareTeam(ctx, id.UserID); err != nil {
+		if careTeam, err = s.Store.HasCareTeam(ctx, id.UserID); err != nil {
 			return nil, err
 		}
 	}
 	existed, err := s.createOnce(ctx, store.Assessments, b.ID, id.UserID,
-		func() error { return s.Measurement.CreateAssessment(ctx, &a, alert) },
+		func() error { return s.Store.CreateAssessment(ctx, &a, alert) },
 		func(rid uuid.UUID) (err error) { a, err = s.Store.AssessmentByID(ctx, rid); return err })
 	if err != nil {
 		return nil, err
@@ -98,7 +98,7 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 		// The retry is told again what the first answer told: the alert
 		// was raised then, and the crisis resources still apply.
 		if raisedSafety(a) {
-			if careTeam, err = s.Measurement.HasCareTeam(ctx, id.UserID); err != nil {
+			if careTeam, err = s.Store.HasCareTeam(ctx, id.UserID); err != nil {
 				return nil, err
 			}
 			out.Safety = s.safetyNotice(careTeam)
@@ -172,7 +172,7 @@ func (s *Server) assessmentPage(ctx context.Context, patientID uuid.UUID, p api.
 	if p.Instrument != nil {
 		instrument = string(*p.Instrument)
 	}
-	rows, next, err := s.Measurement.ListAssessments(ctx, f, instrument, listPage(p.Limit, p.Cursor, p.UpdatedSince))
+	rows, next, err := s.Store.ListAssessments(ctx, f, instrument, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return api.AssessmentPage{}, err
 	}
@@ -200,7 +200,7 @@ func (s *Server) ListAlerts(ctx context.Context, req api.ListAlertsRequestObject
 			f.Status = ""
 		}
 	}
-	rows, next, err := s.Measurement.ListAlerts(ctx, alertScope(id), f, listPage(p.Limit, p.Cursor, p.UpdatedSince))
+	rows, next, err := s.Store.ListAlerts(ctx, alertScope(id), f, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +222,7 @@ func (s *Server) AcknowledgeAlert(ctx context.Context, req api.AcknowledgeAlertR
 	if req.Body != nil {
 		note = req.Body.Note
 	}
-	a, err := s.Measurement.AcknowledgeAlert(ctx, req.AlertID, alertScope(id), id.UserID, note)
+	a, err := s.Store.AcknowledgeAlert(ctx, req.AlertID, alertScope(id), id.UserID, note)
 	if err != nil {
 		return nil, err
 	}
@@ -253,10 +253,10 @@ func (s *Server) CreateMoodCheckIn(ctx context.Context, req api.CreateMoodCheckI
 	var m store.MoodCheckIn
 	existed, err := s.createOnce(ctx, store.MoodCheckIns, b.ID, id.UserID,
 		func() (err error) {
-			m, err = s.Measurement.CreateMoodCheckIn(ctx, store.MoodCheckIn{ID: clientID(b.ID), PatientID: id.UserID, Mood: b.Mood, Anxiety: b.Anxiety, Note: b.Note, TakenAt: takenAt})
+			m, err = s.Store.CreateMoodCheckIn(ctx, store.MoodCheckIn{ID: clientID(b.ID), PatientID: id.UserID, Mood: b.Mood, Anxiety: b.Anxiety, Note: b.Note, TakenAt: takenAt})
 			return err
 		},
-		func(rid uuid.UUID) (err error) { m, err = s.Measurement.MoodCheckInByID(ctx, rid); return err })
+		func(rid uuid.UUID) (err error) { m, err = s.Store.MoodCheckInByID(ctx, rid); return err })
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +297,7 @@ func (s *Server) moodPage(ctx context.Context, patientID uuid.UUID, p api.ListMy
 	if err != nil {
 		return api.MoodCheckInPage{}, err
 	}
-	rows, next, err := s.Measurement.ListMoodCheckIns(ctx, f, listPage(p.Limit, p.Cursor, p.UpdatedSince))
+	rows, next, err := s.Store.ListMoodCheckIns(ctx, f, listPage(p.Limit, p.Cursor, p.UpdatedSince))
 	if err != nil {
 		return api.MoodCheckInPage{}, err
 	}

@@ -29,11 +29,11 @@ func (s *Server) GetPatientProgress(ctx context.Context, req api.GetPatientProgr
 	now := store.Now()
 	w := store.ProgressWindow{Now: now, MoodWeek: now.Add(-7 * day), MoodMonth: now.Add(-30 * day),
 		DayStarts: dayStarts(now, patientLocation(patient.Timezone))}
-	figures, err := s.Measurement.ProgressFigures(ctx, req.PatientID, w)
+	figures, err := s.Store.ProgressFigures(ctx, req.PatientID, w)
 	if err != nil {
 		return nil, err
 	}
-	scores, err := s.Measurement.ProgressScores(ctx, req.PatientID)
+	scores, err := s.Store.ProgressScores(ctx, req.PatientID)
 	if err != nil {
 		return nil, err
 	}

@@ -146,23 +146,23 @@ func (s *Server) writeExport(ctx context.Context, e *exportWriter, id auth.Ident
 		return convertAll(rows, toVitalSign), next, err
 	})
 	exportList(e, "journal_entries", func(p store.Page) ([]api.JournalEntry, *string, error) {
-		rows, next, err := s.Integration.ListJournalEntries(ctx, store.JournalFilter{PatientID: pid}, p)
+		rows, next, err := s.Store.ListJournalEntries(ctx, store.JournalFilter{PatientID: pid}, p)
 		return convertAll(rows, toJournalEntry), next, err
 	})
 	exportList(e, "activities", func(p store.Page) ([]api.Activity, *string, error) {
-		rows, next, err := s.Integration.ListActivities(ctx, store.ActivityFilter{PatientID: pid}, p)
+		rows, next, err := s.Store.ListActivities(ctx, store.ActivityFilter{PatientID: pid}, p)
 		return convertAll(rows, toActivity), next, err
 	})
 	exportList(e, "goals", func(p store.Page) ([]api.Goal, *string, error) {
-		rows, next, err := s.Integration.ListGoals(ctx, store.GoalFilter{PatientID: pid}, p)
+		rows, next, err := s.Store.ListGoals(ctx, store.GoalFilter{PatientID: pid}, p)
 		return convertAll(rows, toGoal), next, err
 	})
 	exportList(e, "goal_check_ins", func(p store.Page) ([]api.GoalCheckIn, *string, error) {
-		rows, next, err := s.Integration.ListPatientGoalCheckIns(ctx, pid, p)
+		rows, next, err := s.Store.ListPatientGoalCheckIns(ctx, pid, p)
 		return convertAll(rows, toGoalCheckIn), next, err
 	})
 	exportList(e, "assessments", func(p store.Page) ([]api.Assessment, *string, error) {
-		rows, next, err := s.Measurement.ListAssessments(ctx, store.TakenFilter{PatientID: pid}, "", p)
+		rows, next, err := s.Store.ListAssessments(ctx, store.TakenFilter{PatientID: pid}, "", p)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -175,7 +175,7 @@ func (s *Server) writeExport(ctx context.Context, e *exportWriter, id auth.Ident
 		return out, next, nil
 	})
 	exportList(e, "mood_check_ins", func(p store.Page) ([]api.MoodCheckIn, *string, error) {
-		rows, next, err := s.Measurement.ListMoodCheckIns(ctx, store.TakenFilter{PatientID: pid}, p)
+		rows, next, err := s.Store.ListMoodCheckIns(ctx, store.TakenFilter{PatientID: pid}, p)
 		return convertAll(rows, toMoodCheckIn), next, err
 	})
 	exportList(e, "access_log", func(p store.Page) ([]api.AuditEvent, *string, error) {

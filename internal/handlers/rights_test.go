@@ -744,7 +744,7 @@ func seedJournal(env *apitest.Env, patient uuid.UUID, size int, rng *rand.Rand) 
 			b.WriteByte(' ')
 			chars += utf8.RuneCountInString(w) + 1
 		}
-		_, err := env.App.Integration.CreateJournalEntry(context.Background(), store.JournalEntry{PatientID: patient, Body: b.String()})
+		_, err := env.App.Store.CreateJournalEntry(context.Background(), store.JournalEntry{PatientID: patient, Body: b.String()})
 		if err != nil {
 			return n, err
 		}

@@ -34,7 +34,7 @@ func (s *Server) SyncChanges(ctx context.Context, req api.SyncChangesRequestObje
 	limit := page(req.Params.Limit, nil).Limit
 	var out api.SyncPage
 	err = s.Store.ReadSnapshot(ctx, func(ctx context.Context) error {
-		p, err := s.Integration.SyncPage(ctx, id.UserID, since, limit)
+		p, err := s.Store.SyncPage(ctx, id.UserID, since, limit)
 		if err != nil {
 			return err
 		}

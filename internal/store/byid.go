@@ -39,8 +39,8 @@ func (s *Store) AssessmentByID(ctx context.Context, id uuid.UUID) (models.Assess
 }
 
 // ActivityByID returns the activity with the id, opened.
-func (i *Integration) ActivityByID(ctx context.Context, id uuid.UUID) (Activity, error) {
-	row, err := byID[models.Activity](ctx, i.Store, id, "activity")
+func (i *Store) ActivityByID(ctx context.Context, id uuid.UUID) (Activity, error) {
+	row, err := byID[models.Activity](ctx, i, id, "activity")
 	if err != nil {
 		return Activity{}, err
 	}
@@ -48,8 +48,8 @@ func (i *Integration) ActivityByID(ctx context.Context, id uuid.UUID) (Activity,
 }
 
 // GoalCheckInByID returns the check-in with the id, opened.
-func (i *Integration) GoalCheckInByID(ctx context.Context, id uuid.UUID) (GoalCheckIn, error) {
-	row, err := byID[models.GoalCheckIn](ctx, i.Store, id, "check-in")
+func (i *Store) GoalCheckInByID(ctx context.Context, id uuid.UUID) (GoalCheckIn, error) {
+	row, err := byID[models.GoalCheckIn](ctx, i, id, "check-in")
 	if err != nil {
 		return GoalCheckIn{}, err
 	}
@@ -57,8 +57,8 @@ func (i *Integration) GoalCheckInByID(ctx context.Context, id uuid.UUID) (GoalCh
 }
 
 // MoodCheckInByID returns the mood check-in with the id, opened.
-func (m *Measurement) MoodCheckInByID(ctx context.Context, id uuid.UUID) (MoodCheckIn, error) {
-	row, err := byID[models.MoodCheckIn](ctx, m.Store, id, "mood check-in")
+func (m *Store) MoodCheckInByID(ctx context.Context, id uuid.UUID) (MoodCheckIn, error) {
+	row, err := byID[models.MoodCheckIn](ctx, m, id, "mood check-in")
 	if err != nil {
 		return MoodCheckIn{}, err
 	}

@@ -22,17 +22,6 @@ const (
 	idempotencyAbandoned = 2 * time.Minute
 )
 
-// Idempotency keeps the responses of requests made with an Idempotency-Key,
-// sealed at rest.
-type Idempotency struct {
-	*Store
-}
-
-// NewIdempotency returns the idempotency store over s, sealing with its keys.
-func NewIdempotency(s *Store) *Idempotency {
-	return &Idempotency{Store: s}
-}
-
 // IdempotentResponse is a stored first response.
 type IdempotentResponse struct {
 	Status      int
@@ -49,7 +38,7 @@ type IdempotentResponse struct {
 // or Release the key). Otherwise it returns the earlier request's
 // fingerprint and, once that request has finished, its response (nil while
 // it still runs).
-func (s *Idempotency) Claim(ctx context.Context, userID uuid.UUID, key, fingerprint string) (claimed bool, earlierFingerprint string, earlier *IdempotentResponse, err error) {
+func (s *Store) Claim(ctx context.Context, userID uuid.UUID, key, fingerprint string) (claimed bool, earlierFingerprint string, earlier *IdempotentResponse, err error) {
 	now := Now()
 	for attempt := 0; attempt < 2; attempt++ {
 		row := models.IdempotencyKey{UserID: userID, IdemKey: key, Fingerprint: fingerprint, CreatedAt: now}
@@ -98,7 +87,7 @@ func (s *Idempotency) Claim(ctx context.Context, userID uuid.UUID, key, fingerpr
 }
 
 // Complete stores the first response to the user's key, for its retries.
-func (s *Idempotency) Complete(ctx context.Context, userID uuid.UUID, key string, r IdempotentResponse) error {
+func (s *Store) Complete(ctx context.Context, userID uuid.UUID, key string, r IdempotentResponse) error {
 	sealed, err := s.keys.Seal(r.Body, idempotencyAD(userID, key))
 	if err != nil {
 		return err
@@ -121,7 +110,7 @@ func (s *Idempotency) Complete(ctx context.Context, userID uuid.UUID, key string
 }
 
 // Release forgets the user's key after a failure, so a retry runs again.
-func (s *Idempotency) Release(ctx context.Context, userID uuid.UUID, key string) error {
+func (s *Store) Release(ctx context.Context, userID uuid.UUID, key string) error {
 	err := s.conn(ctx).Where("user_id = ? AND idem_key = ?", userID, key).Delete(&models.IdempotencyKey{}).Error
 	return translate(err, "")
 }

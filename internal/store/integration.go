@@ -13,18 +13,6 @@ import (
 	"github.com/ketacare/api/internal/seal"
 )
 
-// Integration keeps a patient's integration work: journal, activities and
-// goals. Everything the patient writes in words is sealed on the way in and
-// opened on the way out with the store's keys.
-type Integration struct {
-	*Store
-}
-
-// NewIntegration returns the integration store over s.
-func NewIntegration(s *Store) *Integration {
-	return &Integration{Store: s}
-}
-
 // TimeRange bounds a list by a timestamp: From <= t < To; nil is unbounded.
 type TimeRange struct {
 	From, To *time.Time
@@ -142,6 +130,6 @@ func openAll[M, T any](rows []M, open func(M) (T, error)) ([]T, error) {
 }
 
 // inTx runs fn in a transaction bound to ctx and translates its error.
-func (i *Integration) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+func (i *Store) inTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return translate(i.conn(ctx).Transaction(fn), "")
 }

@@ -32,7 +32,7 @@ type ActivityFilter struct {
 
 // CreateActivity stores a new activity of a.PatientID, filling its id and
 // creation time.
-func (i *Integration) CreateActivity(ctx context.Context, a Activity) (Activity, error) {
+func (i *Store) CreateActivity(ctx context.Context, a Activity) (Activity, error) {
 	if a.ID == uuid.Nil {
 		a.ID = uuid.Must(uuid.NewV7())
 	}
@@ -54,7 +54,7 @@ func (i *Integration) CreateActivity(ctx context.Context, a Activity) (Activity,
 
 // ListActivities returns one page of a patient's activities, newest logged
 // first.
-func (i *Integration) ListActivities(ctx context.Context, f ActivityFilter, p Page) ([]Activity, *string, error) {
+func (i *Store) ListActivities(ctx context.Context, f ActivityFilter, p Page) ([]Activity, *string, error) {
 	q := i.conn(ctx).Where("patient_id = ?", f.PatientID)
 	if f.Kind != nil {
 		q = q.Where("kind = ?", *f.Kind)
@@ -69,7 +69,7 @@ func (i *Integration) ListActivities(ctx context.Context, f ActivityFilter, p Pa
 }
 
 // DeleteActivity erases the patient's activity.
-func (i *Integration) DeleteActivity(ctx context.Context, patientID, activityID uuid.UUID) error {
+func (i *Store) DeleteActivity(ctx context.Context, patientID, activityID uuid.UUID) error {
 	res := i.conn(ctx).Where("id = ? AND patient_id = ?", activityID, patientID).Delete(&models.Activity{})
 	if res.Error != nil {
 		return translate(res.Error, "")
@@ -80,7 +80,7 @@ func (i *Integration) DeleteActivity(ctx context.Context, patientID, activityID 
 	return nil
 }
 
-func (i *Integration) openActivity(m models.Activity) (Activity, error) {
+func (i *Store) openActivity(m models.Activity) (Activity, error) {
 	c := i.opener(activityTable, m.ID, m.KeyID)
 	a := Activity{
 		ID: m.ID, PatientID: m.PatientID, Kind: m.Kind, OccurredAt: m.OccurredAt, DurationMinutes: m.DurationMinutes,

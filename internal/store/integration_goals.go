@@ -54,7 +54,7 @@ type GoalFilter struct {
 
 // CreateGoal stores a new goal of g.PatientID, filling its id, timestamps
 // and version.
-func (i *Integration) CreateGoal(ctx context.Context, g Goal) (Goal, error) {
+func (i *Store) CreateGoal(ctx context.Context, g Goal) (Goal, error) {
 	if g.ID == uuid.Nil {
 		g.ID = uuid.Must(uuid.NewV7())
 	}
@@ -73,7 +73,7 @@ func (i *Integration) CreateGoal(ctx context.Context, g Goal) (Goal, error) {
 }
 
 // GoalOf returns the patient's goal; anyone else's is NotFound.
-func (i *Integration) GoalOf(ctx context.Context, patientID, goalID uuid.UUID) (Goal, error) {
+func (i *Store) GoalOf(ctx context.Context, patientID, goalID uuid.UUID) (Goal, error) {
 	var m models.Goal
 	if err := i.conn(ctx).Where("id = ? AND patient_id = ?", goalID, patientID).Take(&m).Error; err != nil {
 		return Goal{}, found(err, "goal")
@@ -82,7 +82,7 @@ func (i *Integration) GoalOf(ctx context.Context, patientID, goalID uuid.UUID) (
 }
 
 // ListGoals returns one page of a patient's goals, newest first.
-func (i *Integration) ListGoals(ctx context.Context, f GoalFilter, p Page) ([]Goal, *string, error) {
+func (i *Store) ListGoals(ctx context.Context, f GoalFilter, p Page) ([]Goal, *string, error) {
 	q := i.conn(ctx).Where("patient_id = ?", f.PatientID)
 	if f.Status != nil {
 		q = q.Where("status = ?", *f.Status)
@@ -103,7 +103,7 @@ func (i *Integration) ListGoals(ctx context.Context, f GoalFilter, p Page) ([]Go
 	return goals, next, nil
 }
 
-func (i *Integration) hideUnsharedSources(ctx context.Context, patientID uuid.UUID, goals []Goal) error {
+func (i *Store) hideUnsharedSources(ctx context.Context, patientID uuid.UUID, goals []Goal) error {
 	var ids []uuid.UUID
 	for _, g := range goals {
 		if g.SourceJournalEntryID != nil {
@@ -126,7 +126,7 @@ func (i *Integration) hideUnsharedSources(ctx context.Context, patientID uuid.UU
 // under the current key, with its version bumped. edit runs with the row
 // locked, so it must not touch the database; check references before. With
 // expected != 0 the goal must still be at that version.
-func (i *Integration) UpdateGoal(ctx context.Context, patientID, goalID uuid.UUID, expected int64, edit func(*Goal)) (Goal, error) {
+func (i *Store) UpdateGoal(ctx context.Context, patientID, goalID uuid.UUID, expected int64, edit func(*Goal)) (Goal, error) {
 	var g Goal
 	err := i.inTx(ctx, func(tx *gorm.DB) error {
 		var m models.Goal
@@ -162,7 +162,7 @@ func (i *Integration) UpdateGoal(ctx context.Context, patientID, goalID uuid.UUI
 
 // DeleteGoal erases the patient's goal and its check-ins. With expected != 0
 // the goal must still be at that version.
-func (i *Integration) DeleteGoal(ctx context.Context, patientID, goalID uuid.UUID, expected int64) error {
+func (i *Store) DeleteGoal(ctx context.Context, patientID, goalID uuid.UUID, expected int64) error {
 	return i.inTx(ctx, func(tx *gorm.DB) error {
 		var m models.Goal
 		if err := forUpdate(tx).Select("id, version").Where("id = ? AND patient_id = ?", goalID, patientID).Take(&m).Error; err != nil {
@@ -178,7 +178,7 @@ func (i *Integration) DeleteGoal(ctx context.Context, patientID, goalID uuid.UUI
 // CreateGoalCheckIn records a check-in on the patient's goal and, in the
 // same transaction, makes it the goal's latest progress (a new version of
 // the goal).
-func (i *Integration) CreateGoalCheckIn(ctx context.Context, patientID, goalID uuid.UUID, ci GoalCheckIn) (GoalCheckIn, error) {
+func (i *Store) CreateGoalCheckIn(ctx context.Context, patientID, goalID uuid.UUID, ci GoalCheckIn) (GoalCheckIn, error) {
 	if ci.ID == uuid.Nil {
 		ci.ID = uuid.Must(uuid.NewV7())
 	}
@@ -213,7 +213,7 @@ func (i *Integration) CreateGoalCheckIn(ctx context.Context, patientID, goalID u
 
 // ListGoalCheckIns returns one page of the check-ins on the patient's goal,
 // newest first; a goal of anyone else is NotFound.
-func (i *Integration) ListGoalCheckIns(ctx context.Context, patientID, goalID uuid.UUID, p Page) ([]GoalCheckIn, *string, error) {
+func (i *Store) ListGoalCheckIns(ctx context.Context, patientID, goalID uuid.UUID, p Page) ([]GoalCheckIn, *string, error) {
 	var n int64
 	if err := i.conn(ctx).Model(&models.Goal{}).Where("id = ? AND patient_id = ?", goalID, patientID).Limit(1).Count(&n).Error; err != nil {
 		return nil, nil, translate(err, "")
@@ -230,7 +230,7 @@ func (i *Integration) ListGoalCheckIns(ctx context.Context, patientID, goalID uu
 }
 
 // sealGoal makes the row of g, its words sealed under the current key.
-func (i *Integration) sealGoal(g Goal) (models.Goal, error) {
+func (i *Store) sealGoal(g Goal) (models.Goal, error) {
 	c := i.sealer(goalTable, g.ID)
 	row := models.Goal{
 		ID: g.ID, PatientID: g.PatientID, SourceJournalEntryID: g.SourceJournalEntryID, Category: g.Category,
@@ -244,7 +244,7 @@ func (i *Integration) sealGoal(g Goal) (models.Goal, error) {
 	return row, c.err
 }
 
-func (i *Integration) openGoal(m models.Goal) (Goal, error) {
+func (i *Store) openGoal(m models.Goal) (Goal, error) {
 	c := i.opener(goalTable, m.ID, m.KeyID)
 	g := Goal{
 		ID: m.ID, PatientID: m.PatientID, SourceJournalEntryID: m.SourceJournalEntryID, Category: m.Category,
@@ -260,7 +260,7 @@ func (i *Integration) openGoal(m models.Goal) (Goal, error) {
 	return g, nil
 }
 
-func (i *Integration) openCheckIn(m models.GoalCheckIn) (GoalCheckIn, error) {
+func (i *Store) openCheckIn(m models.GoalCheckIn) (GoalCheckIn, error) {
 	c := i.opener(checkInTable, m.ID, m.KeyID)
 	ci := GoalCheckIn{ID: m.ID, GoalID: m.GoalID, Progress: m.Progress, Note: c.openText("note", m.NoteSealed), CreatedAt: m.CreatedAt}
 	if c.err != nil {

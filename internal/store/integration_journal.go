@@ -44,7 +44,7 @@ type JournalFilter struct {
 
 // CreateJournalEntry stores a new entry of e.PatientID's journal, filling
 // its id, timestamps and version.
-func (i *Integration) CreateJournalEntry(ctx context.Context, e JournalEntry) (JournalEntry, error) {
+func (i *Store) CreateJournalEntry(ctx context.Context, e JournalEntry) (JournalEntry, error) {
 	if e.ID == uuid.Nil {
 		e.ID = uuid.Must(uuid.NewV7())
 	}
@@ -63,7 +63,7 @@ func (i *Integration) CreateJournalEntry(ctx context.Context, e JournalEntry) (J
 
 // JournalEntryOf returns the patient's entry; with sharedOnly, only while
 // it is shared with the care team. Anything else is NotFound.
-func (i *Integration) JournalEntryOf(ctx context.Context, patientID, entryID uuid.UUID, sharedOnly bool) (JournalEntry, error) {
+func (i *Store) JournalEntryOf(ctx context.Context, patientID, entryID uuid.UUID, sharedOnly bool) (JournalEntry, error) {
 	q := i.conn(ctx).Where("id = ? AND patient_id = ?", entryID, patientID)
 	if sharedOnly {
 		q = q.Where("shared_with_care_team = ?", true)
@@ -76,7 +76,7 @@ func (i *Integration) JournalEntryOf(ctx context.Context, patientID, entryID uui
 }
 
 // ListJournalEntries returns one page of a patient's entries, newest first.
-func (i *Integration) ListJournalEntries(ctx context.Context, f JournalFilter, p Page) ([]JournalEntry, *string, error) {
+func (i *Store) ListJournalEntries(ctx context.Context, f JournalFilter, p Page) ([]JournalEntry, *string, error) {
 	q := i.conn(ctx).Where("patient_id = ?", f.PatientID)
 	if f.SharedOnly {
 		q = q.Where("shared_with_care_team = ?", true)
@@ -100,7 +100,7 @@ func (i *Integration) ListJournalEntries(ctx context.Context, f JournalFilter, p
 // resealed under the current key, with its version bumped. edit runs with
 // the row locked, so it must not touch the database; check references
 // before. With expected != 0 the entry must still be at that version.
-func (i *Integration) UpdateJournalEntry(ctx context.Context, patientID, entryID uuid.UUID, expected int64, edit func(*JournalEntry)) (JournalEntry, error) {
+func (i *Store) UpdateJournalEntry(ctx context.Context, patientID, entryID uuid.UUID, expected int64, edit func(*JournalEntry)) (JournalEntry, error) {
 	var e JournalEntry
 	err := i.inTx(ctx, func(tx *gorm.DB) error {
 		var m models.JournalEntry
@@ -138,7 +138,7 @@ func (i *Integration) UpdateJournalEntry(ctx context.Context, patientID, entryID
 // DeleteJournalEntry erases the patient's entry. Goals that came from it
 // stay, their reference cleared as a change of the goal (a new version).
 // With expected != 0 the entry must still be at that version.
-func (i *Integration) DeleteJournalEntry(ctx context.Context, patientID, entryID uuid.UUID, expected int64) error {
+func (i *Store) DeleteJournalEntry(ctx context.Context, patientID, entryID uuid.UUID, expected int64) error {
 	return i.inTx(ctx, func(tx *gorm.DB) error {
 		var m models.JournalEntry
 		if err := forUpdate(tx).Select("id, version").Where("id = ? AND patient_id = ?", entryID, patientID).Take(&m).Error; err != nil {
@@ -228,7 +228,7 @@ func (s *Store) sharedJournalEntries(ctx context.Context, patientID uuid.UUID, i
 }
 
 // sealJournal makes the row of e, its words sealed under the current key.
-func (i *Integration) sealJournal(e JournalEntry) (models.JournalEntry, error) {
+func (i *Store) sealJournal(e JournalEntry) (models.JournalEntry, error) {
 	insights := e.Insights
 	if insights == nil {
 		insights = []string{}
@@ -250,7 +250,7 @@ func (i *Integration) sealJournal(e JournalEntry) (models.JournalEntry, error) {
 }
 
 // openJournal opens the words of a stored entry.
-func (i *Integration) openJournal(m models.JournalEntry) (JournalEntry, error) {
+func (i *Store) openJournal(m models.JournalEntry) (JournalEntry, error) {
 	c := i.opener(journalTable, m.ID, m.KeyID)
 	e := JournalEntry{
 		ID: m.ID, PatientID: m.PatientID, SessionID: m.SessionID, PromptKey: m.PromptKey, Mood: m.Mood,

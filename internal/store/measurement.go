@@ -11,24 +11,11 @@ import (
 	"github.com/ketacare/api/internal/models"
 )
 
-// Measurement keeps measurement-based care: assessments and the safety
-// alerts they raise, mood check-ins and progress. Mood notes, the patient's
-// own words, are sealed at rest like the journal (see Integration), so
-// nothing above the store sees ciphertext and nothing below it the words.
-type Measurement struct {
-	*Store
-}
-
-// NewMeasurement returns the measurement store over s.
-func NewMeasurement(s *Store) *Measurement {
-	return &Measurement{Store: s}
-}
-
 // CreateAssessment stores a scored assessment and, when its answers need a
 // clinician's follow-up, the safety alert in the same transaction: an
 // assessment that should have raised an alert is never stored without it.
 // It fills the ids, timestamps and version of both.
-func (m *Measurement) CreateAssessment(ctx context.Context, a *models.Assessment, alert *models.SafetyAlert) error {
+func (m *Store) CreateAssessment(ctx context.Context, a *models.Assessment, alert *models.SafetyAlert) error {
 	now := Now()
 	a.CreatedAt = now
 	if a.ID == uuid.Nil {
@@ -64,7 +51,7 @@ func (f TakenFilter) apply(q *gorm.DB) *gorm.DB {
 
 // ListAssessments returns one page of a patient's assessments, newest
 // recorded first; instrument, when not empty, keeps that questionnaire.
-func (m *Measurement) ListAssessments(ctx context.Context, f TakenFilter, instrument string, p Page) ([]models.Assessment, *string, error) {
+func (m *Store) ListAssessments(ctx context.Context, f TakenFilter, instrument string, p Page) ([]models.Assessment, *string, error) {
 	q := f.apply(m.conn(ctx).Model(&models.Assessment{}))
 	if instrument != "" {
 		q = q.Where("instrument = ?", instrument)
@@ -73,7 +60,7 @@ func (m *Measurement) ListAssessments(ctx context.Context, f TakenFilter, instru
 }
 
 // HasCareTeam reports whether any clinician looks after the patient.
-func (m *Measurement) HasCareTeam(ctx context.Context, patientID uuid.UUID) (bool, error) {
+func (m *Store) HasCareTeam(ctx context.Context, patientID uuid.UUID) (bool, error) {
 	var n int64
 	err := m.conn(ctx).Model(&models.CareTeamMember{}).Where("patient_id = ?", patientID).Limit(1).Count(&n).Error
 	return n > 0, translate(err, "")
@@ -104,7 +91,7 @@ type AlertFilter struct {
 }
 
 // ListAlerts returns one page of the safety alerts in scope, newest first.
-func (m *Measurement) ListAlerts(ctx context.Context, sc AlertScope, f AlertFilter, p Page) ([]models.SafetyAlert, *string, error) {
+func (m *Store) ListAlerts(ctx context.Context, sc AlertScope, f AlertFilter, p Page) ([]models.SafetyAlert, *string, error) {
 	q := sc.apply(m.conn(ctx).Model(&models.SafetyAlert{}))
 	if f.PatientID != nil {
 		q = q.Where("patient_id = ?", *f.PatientID)
@@ -121,7 +108,7 @@ func (m *Measurement) ListAlerts(ctx context.Context, sc AlertScope, f AlertFilt
 
 // AlertInScope returns the safety alert with the id when it is in scope; an
 // alert out of scope is NotFound, exactly like a missing one.
-func (m *Measurement) AlertInScope(ctx context.Context, id uuid.UUID, sc AlertScope) (models.SafetyAlert, error) {
+func (m *Store) AlertInScope(ctx context.Context, id uuid.UUID, sc AlertScope) (models.SafetyAlert, error) {
 	var a models.SafetyAlert
 	if err := sc.apply(m.conn(ctx).Where("id = ?", id)).Take(&a).Error; err != nil {
 		return a, found(err, "alert")
@@ -133,7 +120,7 @@ func (m *Measurement) AlertInScope(ctx context.Context, id uuid.UUID, sc AlertSc
 // and their note. An alert is acknowledged once: a second attempt, even a
 // concurrent one, is a Conflict and leaves the first acknowledgement as it
 // was.
-func (m *Measurement) AcknowledgeAlert(ctx context.Context, id uuid.UUID, sc AlertScope, by uuid.UUID, note *string) (models.SafetyAlert, error) {
+func (m *Store) AcknowledgeAlert(ctx context.Context, id uuid.UUID, sc AlertScope, by uuid.UUID, note *string) (models.SafetyAlert, error) {
 	a, err := m.AlertInScope(ctx, id, sc)
 	if err != nil {
 		return a, err
@@ -185,7 +172,7 @@ type MoodCheckIn struct {
 
 // CreateMoodCheckIn stores a check-in of c.PatientID with its note sealed,
 // filling its id and creation time.
-func (m *Measurement) CreateMoodCheckIn(ctx context.Context, c MoodCheckIn) (MoodCheckIn, error) {
+func (m *Store) CreateMoodCheckIn(ctx context.Context, c MoodCheckIn) (MoodCheckIn, error) {
 	c.CreatedAt = Now()
 	if c.ID == uuid.Nil {
 		c.ID = uuid.Must(uuid.NewV7())
@@ -205,7 +192,7 @@ func (m *Measurement) CreateMoodCheckIn(ctx context.Context, c MoodCheckIn) (Moo
 
 // ListMoodCheckIns returns one page of a patient's check-ins, newest
 // recorded first.
-func (m *Measurement) ListMoodCheckIns(ctx context.Context, f TakenFilter, p Page) ([]MoodCheckIn, *string, error) {
+func (m *Store) ListMoodCheckIns(ctx context.Context, f TakenFilter, p Page) ([]MoodCheckIn, *string, error) {
 	q := p.changedSince(f.apply(m.conn(ctx).Model(&models.MoodCheckIn{})), "created_at")
 	rows, next, err := paginate[models.MoodCheckIn](q, p)
 	if err != nil {
@@ -215,7 +202,7 @@ func (m *Measurement) ListMoodCheckIns(ctx context.Context, f TakenFilter, p Pag
 	return out, next, err
 }
 
-func (m *Measurement) openMoodCheckIn(row models.MoodCheckIn) (MoodCheckIn, error) {
+func (m *Store) openMoodCheckIn(row models.MoodCheckIn) (MoodCheckIn, error) {
 	oc := m.opener(moodTable, row.ID, row.KeyID)
 	c := MoodCheckIn{ID: row.ID, PatientID: row.PatientID, Mood: row.Mood, Anxiety: row.Anxiety,
 		Note: oc.openText("note", row.NoteSealed), TakenAt: row.TakenAt, CreatedAt: row.CreatedAt}

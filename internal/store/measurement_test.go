@@ -31,7 +31,7 @@ func TestAssessmentAndAlertAreOneTransaction(t *testing.T) {
 	if err := store.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), keys); err != nil {
 		t.Fatal(err)
 	}
-	s := store.NewMeasurement(store.New(db, keys))
+	s := store.New(db, keys)
 	patient := models.User{Email: "pat@clinic.test", DisplayName: "Pat", Role: models.RolePatient, PasswordHash: "x"}
 	if err := s.CreateUser(ctx, &patient); err != nil {
 		t.Fatal(err)

@@ -120,7 +120,7 @@ func journalDayProbes() string {
 
 // ProgressFigures aggregates a patient's sessions, mood check-ins, journal
 // and goals in one query.
-func (m *Measurement) ProgressFigures(ctx context.Context, patientID uuid.UUID, w ProgressWindow) (ProgressFigures, error) {
+func (m *Store) ProgressFigures(ctx context.Context, patientID uuid.UUID, w ProgressWindow) (ProgressFigures, error) {
 	args := map[string]any{"patient": patientID, "now": w.Now.UTC(), "week": w.MoodWeek.UTC(), "month": w.MoodMonth.UTC()}
 	for i, t := range w.DayStarts {
 		args["day"+strconv.Itoa(i)] = t.UTC()
@@ -171,7 +171,7 @@ ORDER BY instrument, taken_at, id`
 
 // ProgressScores returns, for each instrument, its baseline and its most
 // recent scores, oldest first.
-func (m *Measurement) ProgressScores(ctx context.Context, patientID uuid.UUID) ([]ScoreRow, error) {
+func (m *Store) ProgressScores(ctx context.Context, patientID uuid.UUID) ([]ScoreRow, error) {
 	var rows []ScoreRow
 	err := m.conn(ctx).Raw(scoresSQL, map[string]any{"patient": patientID, "series": ProgressSeriesLength}).Scan(&rows).Error
 	return rows, translate(err, "")

@@ -160,7 +160,7 @@ func (s *Store) ErasePatient(ctx context.Context, patientID uuid.UUID, event mod
 
 // ListPatientGoalCheckIns returns one page of the check-ins on all of the
 // patient's goals, newest first.
-func (i *Integration) ListPatientGoalCheckIns(ctx context.Context, patientID uuid.UUID, p Page) ([]GoalCheckIn, *string, error) {
+func (i *Store) ListPatientGoalCheckIns(ctx context.Context, patientID uuid.UUID, p Page) ([]GoalCheckIn, *string, error) {
 	q := i.conn(ctx).Where("goal_id IN (SELECT id FROM goals WHERE patient_id = ?)", patientID)
 	rows, next, err := paginate[models.GoalCheckIn](q, p)
 	if err != nil {

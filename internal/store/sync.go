@@ -121,7 +121,7 @@ func snapshot(ctx context.Context) (*gorm.DB, bool) {
 // ReadSnapshot, so the changes and the records agree. It runs one query for
 // the patient's head, one for the changes, and one for each type of record
 // among them.
-func (i *Integration) SyncPage(ctx context.Context, patientID uuid.UUID, since int64, limit int) (SyncPage, error) {
+func (i *Store) SyncPage(ctx context.Context, patientID uuid.UUID, since int64, limit int) (SyncPage, error) {
 	var page SyncPage
 	var head models.SyncHead
 	err := i.conn(ctx).Where("patient_id = ?", patientID).Limit(1).Find(&head).Error
@@ -144,7 +144,7 @@ func (i *Integration) SyncPage(ctx context.Context, patientID uuid.UUID, since i
 }
 
 // syncRecords loads the records the changes upsert, one query per type.
-func (i *Integration) syncRecords(ctx context.Context, patientID uuid.UUID, changes []models.SyncChange) (SyncRecords, error) {
+func (i *Store) syncRecords(ctx context.Context, patientID uuid.UUID, changes []models.SyncChange) (SyncRecords, error) {
 	ids := map[string][]uuid.UUID{}
 	for _, c := range changes {
 		if c.DeletedAt == nil {
@@ -152,7 +152,7 @@ func (i *Integration) syncRecords(ctx context.Context, patientID uuid.UUID, chan
 		}
 	}
 	own := func() *gorm.DB { return i.conn(ctx).Where("patient_id = ?", patientID) }
-	m := &Measurement{Store: i.Store}
+	m := i
 	var r SyncRecords
 	var err error
 	if r.JournalEntries, err = loadByID(own(), ids[SyncJournalEntry], i.openJournal, models.JournalEntry.PageKey); err != nil {

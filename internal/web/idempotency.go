@@ -27,7 +27,7 @@ import (
 // A replay is access to the records again: a clinician's replay is refused
 // once they are off the care team of a patient the first request touched,
 // and every staff replay is audited like the request it repeats.
-func idempotency(keys *store.Idempotency, rights *policy.Policy, log func(ctx context.Context, msg string, args ...any)) echo.MiddlewareFunc {
+func idempotency(keys *store.Store, rights *policy.Policy, log func(ctx context.Context, msg string, args ...any)) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			route, _ := c.Get(routeKey).(*routers.Route)

@@ -87,7 +87,7 @@ func New(deps handlers.Deps) (*echo.Echo, error) {
 		conditional,
 		// The audit trail wraps idempotency so that replays are audited too.
 		auditTrail(deps.Store),
-		idempotency(deps.Idempotency, policy.New(deps.Store), deps.Log.WarnContext),
+		idempotency(deps.Store, policy.New(deps.Store), deps.Log.WarnContext),
 	)
 	api.RegisterHandlers(e, api.NewStrictHandler(s, nil))
 	// Declared in the spec, served by the Prometheus library's handler.
