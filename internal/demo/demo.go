@@ -108,12 +108,8 @@ func Seed(ctx context.Context, a *app.App) ([]Login, error) {
 // checkEmpty refuses a database holding any account but the ADMIN_EMAIL
 // admin.
 func checkEmpty(ctx context.Context, a *app.App) error {
-	var others int64
-	q := a.DB.WithContext(ctx).Model(&models.User{})
-	if a.Config.AdminEmail != "" {
-		q = q.Where("email IS NULL OR email <> ?", store.NormalizeEmail(a.Config.AdminEmail))
-	}
-	if err := q.Count(&others).Error; err != nil {
+	others, err := a.Store.CountUsersExcept(ctx, a.Config.AdminEmail)
+	if err != nil {
 		return fmt.Errorf("count the accounts: %w", err)
 	}
 	if others > 0 {

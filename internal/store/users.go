@@ -109,6 +109,18 @@ func (s *Store) ListUsers(ctx context.Context, role string, p Page) ([]models.Us
 	return openPage(rows, next, err, s.openUser)
 }
 
+// CountUsersExcept counts the accounts other than the one with the email
+// (none excepted when it is empty).
+func (s *Store) CountUsersExcept(ctx context.Context, email string) (int64, error) {
+	var n int64
+	q := s.conn(ctx).Model(&models.User{})
+	if email != "" {
+		q = q.Where("email IS NULL OR email <> ?", NormalizeEmail(email))
+	}
+	err := q.Count(&n).Error
+	return n, translate(err, "")
+}
+
 // AdminExists reports whether any admin account exists.
 func (s *Store) AdminExists(ctx context.Context) (bool, error) {
 	var n int64
