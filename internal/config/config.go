@@ -61,11 +61,11 @@ type Config struct {
 	// rows. Unset: DATABASE_URL does both.
 	MigrationDatabaseURL string `env:"MIGRATION_DATABASE_URL"`
 
-	// Integration settings: add below.
+	// Integration settings.
 	DataEncryptionKey          string   `env:"DATA_ENCRYPTION_KEY"`
 	DataEncryptionPreviousKeys []string `env:"DATA_ENCRYPTION_PREVIOUS_KEYS" envSeparator:","`
 
-	// Measurement and safety settings: add below.
+	// Measurement and safety settings.
 	CrisisResources CrisisResources `env:"CRISIS_RESOURCES"`
 }
 
@@ -226,12 +226,12 @@ func (c *Config) validate() error {
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return bad("LOG_LEVEL", "must be debug, info, warn or error")
 	}
-	// Integration checks: add below.
+	// Integration checks.
 	if err := c.checkDataEncryptionKeys(); err != nil {
 		return err
 	}
 
-	// Measurement and safety checks: add below.
+	// Measurement and safety checks.
 	if err := c.CrisisResources.check(); err != nil {
 		return bad("CRISIS_RESOURCES", "%v", err)
 	}

@@ -82,16 +82,16 @@ func All() []any {
 	return []any{
 		&User{}, &RefreshToken{}, &CareTeamMember{},
 		&TreatmentPlan{}, &TreatmentSession{}, &LoginFailure{}, &IdempotencyKey{}, &AuditEvent{},
-		// Clinical care models: add below.
+		// Clinical care models.
 		&CandidacyEvaluation{}, &VitalSign{},
 
-		// Integration models: add below.
+		// Integration models.
 		&JournalEntry{}, &Activity{}, &Goal{}, &GoalCheckIn{},
 
-		// Measurement and safety models: add below.
+		// Measurement and safety models.
 		&Assessment{}, &SafetyAlert{}, &MoodCheckIn{},
 
-		// Sync models: add below.
+		// Sync models.
 		&SyncHead{}, &SyncChange{},
 	}
 }
