@@ -83,7 +83,7 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 // reserveAttempt counts a password attempt against keys before any hashing,
 // or refuses it with 429 and Retry-After when a key must still wait.
 func (s *Server) reserveAttempt(ctx context.Context, keys []throttle.Key, message string) (store.Attempt, error) {
-	attempt, wait, err := s.Store.ReserveAttempt(ctx, keys, store.Now())
+	attempt, wait, err := s.Store.ReserveAttempt(ctx, keys, s.Now())
 	if err != nil {
 		return store.Attempt{}, err
 	}
@@ -96,7 +96,7 @@ func (s *Server) reserveAttempt(ctx context.Context, keys []throttle.Key, messag
 // RefreshToken rotates a refresh token into a new pair.
 func (s *Server) RefreshToken(ctx context.Context, req api.RefreshTokenRequestObject) (api.RefreshTokenResponseObject, error) {
 	token, hash := auth.NewRefreshToken()
-	next := models.RefreshToken{TokenHash: hash, ExpiresAt: store.Now().Add(auth.RefreshTokenTTL)}
+	next := models.RefreshToken{TokenHash: hash, ExpiresAt: s.Now().Add(auth.RefreshTokenTTL)}
 	u, err := s.Store.RotateRefreshToken(ctx, auth.HashRefreshToken(req.Body.RefreshToken), &next)
 	if err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func (s *Server) Logout(ctx context.Context, req api.LogoutRequestObject) (api.L
 // issueTokens starts a new login (refresh-token family) for u and returns
 // the pair.
 func (s *Server) issueTokens(ctx context.Context, u models.User) (api.AuthTokens, error) {
-	access, refresh, err := SignIn(ctx, s.Store, s.Signer, u)
+	access, refresh, err := SignIn(ctx, s.Store, s.Signer, u, s.Now())
 	if err != nil {
 		return api.AuthTokens{}, err
 	}
@@ -129,10 +129,11 @@ func (s *Server) issueTokens(ctx context.Context, u models.User) (api.AuthTokens
 
 // SignIn starts a new login for u: it stores the first refresh token of a
 // new family and signs an access token naming that family as its sid. The
-// test harness and the demo seeder sign their users in with it too.
-func SignIn(ctx context.Context, st *store.Store, signer *auth.Signer, u models.User) (access, refresh string, err error) {
+// test harness and the demo seeder sign their users in with it too. now is
+// the service's clock, which the refresh token expires by.
+func SignIn(ctx context.Context, st *store.Store, signer *auth.Signer, u models.User, now time.Time) (access, refresh string, err error) {
 	refresh, hash := auth.NewRefreshToken()
-	rt := models.RefreshToken{UserID: u.ID, TokenHash: hash, ExpiresAt: store.Now().Add(auth.RefreshTokenTTL)}
+	rt := models.RefreshToken{UserID: u.ID, TokenHash: hash, ExpiresAt: now.Add(auth.RefreshTokenTTL)}
 	if err := st.CreateRefreshToken(ctx, &rt); err != nil {
 		return "", "", err
 	}

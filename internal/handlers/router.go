@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -23,6 +24,9 @@ const BodyLimit = "1M"
 
 // New builds the Echo instance serving the whole API.
 func New(deps Deps) (*echo.Echo, error) {
+	if deps.Now == nil {
+		return nil, errors.New("handlers: Deps.Now, the clock, is not set")
+	}
 	doc, err := LoadSpec(deps.Spec)
 	if err != nil {
 		return nil, err
@@ -81,7 +85,7 @@ func New(deps Deps) (*echo.Echo, error) {
 			Skipper: func(c echo.Context) bool { return c.Path() != exportRoute }}),
 		// Before the contract check, so that requests it refuses (a bad
 		// token, a wrong role, an invalid body) count against the caller too.
-		newRateLimiter(deps.RateLimitPerMinute, time.Minute, deps.Signer).handle,
+		newRateLimiter(deps.RateLimitPerMinute, time.Minute, deps.Signer, deps.Now).handle,
 		contract.handle,
 		conditional,
 		// The audit trail wraps idempotency so that replays are audited too.
