@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/seal"
 	"github.com/ketacare/api/internal/store"
@@ -75,7 +76,7 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := store.New(db, keys)
+	st := store.New(db, keys, clock.System)
 	heavy := c.Heavy.ID
 	entry := c.Heavy.Entries[0]
 	calls := []struct {
@@ -99,7 +100,7 @@ func explain(ctx context.Context, url string, c clinic) ([]plan, error) {
 			return err
 		}},
 		{"GET /v1/patients/{id}/progress", func() error {
-			_, err := st.ProgressFigures(ctx, heavy, progressWindow(time.Now()))
+			_, err := st.ProgressFigures(ctx, heavy, progressWindow(clock.System()))
 			return err
 		}},
 	}

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/models"
 )
 
@@ -111,7 +112,7 @@ func baselineRequests() []request {
 // requestsOf builds an endpoint's requests for the patients, each with a
 // fresh token (they last 15 minutes: longer than any run).
 func requestsOf(e endpoint, ps []patient) ([]request, error) {
-	signer := auth.NewSigner(benchJWTSecret)
+	signer := auth.NewSigner(clock.System, benchJWTSecret)
 	var reqs []request
 	for _, p := range ps {
 		tok, err := signer.Issue(p.ID, models.RolePatient, p.Login)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ketacare/api/internal/app"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/measurement"
 	"github.com/ketacare/api/internal/models"
@@ -81,7 +82,7 @@ func seed(ctx context.Context, cfg config.Config, o seedOptions, logf func(strin
 	if err != nil {
 		return err
 	}
-	st := store.New(db, keys)
+	st := store.New(db, keys, clock.System)
 	hash, err := auth.NewHasher(1).Hash(ctx, benchPassword)
 	if err != nil {
 		return err
@@ -91,7 +92,7 @@ func seed(ctx context.Context, cfg config.Config, o seedOptions, logf func(strin
 	for i := range clinicians {
 		profession := "psychiatrist"
 		u := models.User{Email: fmt.Sprintf("clinician%02d@bench.example", i), DisplayName: fmt.Sprintf("Dr. Bench %d", i),
-			Role: models.RoleClinician, Profession: &profession, PasswordHash: hash, CreatedAt: store.Now(), UpdatedAt: store.Now()}
+			Role: models.RoleClinician, Profession: &profession, PasswordHash: hash, CreatedAt: clock.System(), UpdatedAt: clock.System()}
 		if err := st.CreateUser(ctx, &u); err != nil {
 			return err
 		}
@@ -164,7 +165,7 @@ func seed(ctx context.Context, cfg config.Config, o seedOptions, logf func(strin
 // check-ins, PHQ-9 and GAD-7 assessments and mood check-ins.
 func seedPatient(ctx context.Context, st *store.Store,
 	hash, email string, clinician uuid.UUID, entries int, progress func()) (uuid.UUID, error) {
-	now := store.Now()
+	now := clock.System()
 	u := models.User{Email: email, DisplayName: "Bench " + strings.Split(email, "@")[0], Role: models.RolePatient,
 		Timezone: "America/New_York", PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	if err := st.CreateUser(ctx, &u); err != nil {
@@ -310,10 +311,10 @@ func loadClinic(ctx context.Context, db *gorm.DB, sample int) (clinic, error) {
 	if err != nil {
 		return c, err
 	}
-	st := store.New(db, keys)
+	st := store.New(db, keys, clock.System)
 	for _, p := range byID {
 		_, hash := auth.NewRefreshToken()
-		rt := models.RefreshToken{UserID: p.ID, TokenHash: hash, ExpiresAt: store.Now().Add(auth.RefreshTokenTTL)}
+		rt := models.RefreshToken{UserID: p.ID, TokenHash: hash, ExpiresAt: clock.System().Add(auth.RefreshTokenTTL)}
 		if err := st.CreateRefreshToken(ctx, &rt); err != nil {
 			return c, err
 		}

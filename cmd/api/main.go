@@ -87,12 +87,7 @@ func seedDemo(ctx context.Context, cfg config.Config, out io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: max(cfg.SlogLevel(), slog.LevelWarn)}))
-	a, err := app.New(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	logins, err := demo.Seed(ctx, a)
+	logins, err := demo.Seed(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

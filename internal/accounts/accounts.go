@@ -7,6 +7,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
@@ -15,10 +16,11 @@ import (
 )
 
 // SignIn starts a new login for u: it stores the first refresh token of a
-// new family and signs an access token naming that family as its sid. Sign-in, the test harness and the demo seeder all start logins here.
-func SignIn(ctx context.Context, st *store.Store, signer *auth.Signer, u models.User) (access, refresh string, err error) {
+// new family and signs an access token naming that family as its sid. Sign-in, the test harness and the demo seeder all start logins here;
+// now is the service's clock, which the refresh token expires by.
+func SignIn(ctx context.Context, st *store.Store, signer *auth.Signer, u models.User, now time.Time) (access, refresh string, err error) {
 	refresh, hash := auth.NewRefreshToken()
-	rt := models.RefreshToken{UserID: u.ID, TokenHash: hash, ExpiresAt: store.Now().Add(auth.RefreshTokenTTL)}
+	rt := models.RefreshToken{UserID: u.ID, TokenHash: hash, ExpiresAt: now.Add(auth.RefreshTokenTTL)}
 	if err := st.CreateRefreshToken(ctx, &rt); err != nil {
 		return "", "", err
 	}

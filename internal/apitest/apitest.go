@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -31,6 +32,7 @@ import (
 
 	"github.com/ketacare/api/docs"
 	"github.com/ketacare/api/internal/app"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/handlers"
 	"github.com/ketacare/api/internal/web"
@@ -69,18 +71,31 @@ func New(t testing.TB) *Env {
 // NewWith is New with the configuration changed by configure first.
 func NewWith(t testing.TB, configure func(*config.Config)) *Env {
 	t.Helper()
+	return NewWithClock(t, clock.System, configure)
+}
+
+// NewWithClock is NewWith on a service that reads the time from now instead
+// of the real clock: a test that must see time pass (a back-off waited out,
+// a row aged past its retention) gives it a clock.Replay it moves on.
+func NewWithClock(t testing.TB, now func() time.Time, configure func(*config.Config)) *Env {
+	t.Helper()
 	cfg := Config(t)
 	if configure != nil {
 		configure(&cfg)
 	}
-	return Boot(t, cfg)
+	return boot(t, cfg, now)
 }
 
 // Boot starts the service on cfg's database, as it is: a test that wrote
 // rows before the service's migrations ran boots it this way.
 func Boot(t testing.TB, cfg config.Config) *Env {
 	t.Helper()
-	a, err := app.New(context.Background(), cfg, quietLogger())
+	return boot(t, cfg, clock.System)
+}
+
+func boot(t testing.TB, cfg config.Config, now func() time.Time) *Env {
+	t.Helper()
+	a, err := app.New(context.Background(), cfg, quietLogger(), app.WithClock(now))
 	if err != nil {
 		t.Fatalf("boot service: %v", err)
 	}

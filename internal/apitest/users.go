@@ -94,7 +94,7 @@ func (e *Env) SignedIn(u models.User) User {
 
 func (e *Env) userWithToken(u models.User) User {
 	e.T.Helper()
-	tok, refresh, err := accounts.SignIn(context.Background(), e.App.Store, e.App.Signer, u)
+	tok, refresh, err := accounts.SignIn(context.Background(), e.App.Store, e.App.Signer, u, e.App.Now())
 	if err != nil {
 		e.T.Fatalf("sign in: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/ketacare/api/docs"
 	"github.com/ketacare/api/internal/accounts"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/handlers"
 	"github.com/ketacare/api/internal/metrics"
@@ -38,6 +39,9 @@ type App struct {
 	Store  *store.Store
 	Signer *auth.Signer
 	Echo   *echo.Echo
+	// Now is the clock the whole service reads (store, signer, handlers,
+	// housekeeping).
+	Now func() time.Time
 	// Metrics are this instance's Prometheus metrics, served at /metrics.
 	Metrics *metrics.Metrics
 	// ThrottleKeys name the keys password attempts are counted against.
@@ -56,17 +60,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*gorm.DB, e
 	if err != nil {
 		return nil, err
 	}
-	return open(ctx, cfg, log, dataKeys)
+	return open(ctx, cfg, log, dataKeys, clock.System)
 }
 
-func open(ctx context.Context, cfg config.Config, log *slog.Logger, dataKeys *seal.Keyring) (*gorm.DB, error) {
+func open(ctx context.Context, cfg config.Config, log *slog.Logger, dataKeys *seal.Keyring, now func() time.Time) (*gorm.DB, error) {
 	separate := cfg.MigrationDatabaseURL != "" && cfg.MigrationDatabaseURL != cfg.DatabaseURL
 	if separate {
-		if err := migrateAsOwner(ctx, cfg, log, dataKeys); err != nil {
+		if err := migrateAsOwner(ctx, cfg, log, dataKeys, now); err != nil {
 			return nil, err
 		}
 	}
-	db, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns, Log: log})
+	db, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: cfg.DBMaxConns, Log: log, Now: now})
 	if err != nil {
 		return nil, err
 	}
@@ -87,12 +91,12 @@ func open(ctx context.Context, cfg config.Config, log *slog.Logger, dataKeys *se
 
 // migrateAsOwner applies the migrations as MIGRATION_DATABASE_URL's role and
 // grants DATABASE_URL's role its rights on every table there is now.
-func migrateAsOwner(ctx context.Context, cfg config.Config, log *slog.Logger, dataKeys *seal.Keyring) error {
+func migrateAsOwner(ctx context.Context, cfg config.Config, log *slog.Logger, dataKeys *seal.Keyring, now func() time.Time) error {
 	role, password, err := store.RuntimeUser(cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("config: DATABASE_URL: %w", err)
 	}
-	owner, err := store.Open(store.Options{DatabaseURL: cfg.MigrationDatabaseURL, MaxConns: 2, Log: log})
+	owner, err := store.Open(store.Options{DatabaseURL: cfg.MigrationDatabaseURL, MaxConns: 2, Log: log, Now: now})
 	if err != nil {
 		return fmt.Errorf("MIGRATION_DATABASE_URL: %w", err)
 	}
@@ -132,9 +136,26 @@ func checkServiceRole(ctx context.Context, db *gorm.DB, cfg config.Config, log *
 	return nil
 }
 
+// Option changes how New builds the service.
+type Option func(*options)
+
+type options struct {
+	now func() time.Time
+}
+
+// WithClock makes the service read the time from now instead of
+// clock.System: the demo seeder's clock.Replay, or a test's.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
+}
+
 // New builds the service: it opens and migrates the database, creates the
 // first admin if needed, and prepares the HTTP server.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	o := options{now: clock.System}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if err := cfg.EnsureJWTSecret(log); err != nil {
 		return nil, err
 	}
@@ -146,7 +167,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
-	db, err := open(ctx, cfg, log, dataKeys)
+	db, err := open(ctx, cfg, log, dataKeys, o.now)
 	if err != nil {
 		return nil, err
 	}
@@ -155,8 +176,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		closeDB(db)
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db, dataKeys),
-		Signer:  auth.NewSigner(cfg.JWTSecret, cfg.JWTPreviousSecrets...),
+	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db, dataKeys, o.now), Now: o.now,
+		Signer:  auth.NewSigner(o.now, cfg.JWTSecret, cfg.JWTPreviousSecrets...),
 		Metrics: metrics.New(sqlDB), ThrottleKeys: throttleKeys}
 	hasher := auth.NewHasher(cfg.HashConcurrency)
 	proxies, _ := cfg.TrustedProxyNets() // checked by config.Load
@@ -172,7 +193,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		log.Warn("METRICS_TOKEN is not set: /metrics refuses every scrape; set it to monitor this instance")
 	}
 	a.Echo, err = web.New(handlers.Deps{
-		Store: a.Store, Signer: a.Signer, Hasher: hasher, Throttle: throttleKeys, Log: log, Spec: docs.OpenAPI,
+		Store: a.Store, Signer: a.Signer, Hasher: hasher, Throttle: throttleKeys, Log: log, Now: o.now, Spec: docs.OpenAPI,
 		CORSAllowedOrigins: cfg.CORSAllowedOrigins, RequestTimeout: RequestTimeout, TrustedProxies: proxies,
 		RateLimitPerMinute: cfg.RateLimitPerMinute,
 		Metrics:            a.Metrics, MetricsToken: cfg.MetricsToken, MetricsOpen: cfg.Env != config.Production,

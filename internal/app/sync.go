@@ -45,10 +45,10 @@ func (a *App) housekeeping(ctx context.Context) {
 
 func (a *App) pruneLogs(ctx context.Context) {
 	a.prune(ctx, "sync log tombstones", func() (int64, error) {
-		return a.Store.PruneSyncLog(ctx, store.Now().Add(-store.SyncRetention))
+		return a.Store.PruneSyncLog(ctx, a.Now().Add(-store.SyncRetention))
 	})
 	a.prune(ctx, "idempotency keys", func() (int64, error) {
-		return a.Store.PruneIdempotencyKeys(ctx, store.Now().Add(-store.IdempotencyTTL))
+		return a.Store.PruneIdempotencyKeys(ctx, a.Now().Add(-store.IdempotencyTTL))
 	})
 }
 
@@ -56,7 +56,7 @@ func (a *App) pruneLogs(ctx context.Context) {
 // more: those older than throttle.Retention.
 func (a *App) pruneAttempts(ctx context.Context) {
 	a.prune(ctx, "password attempts", func() (int64, error) {
-		return a.Store.PruneLoginFailures(ctx, store.Now().Add(-throttle.Retention))
+		return a.Store.PruneLoginFailures(ctx, a.Now().Add(-throttle.Retention))
 	})
 }
 

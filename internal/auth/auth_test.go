@@ -9,21 +9,22 @@ import (
 
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/clock"
 )
 
 func TestKeyRotation(t *testing.T) {
 	oldKey, newKey := strings.Repeat("o", 40), strings.Repeat("n", 40)
 	id, login := uuid.New(), uuid.New()
-	oldToken, err := auth.NewSigner(oldKey).Issue(id, "patient", login)
+	oldToken, err := auth.NewSigner(clock.System, oldKey).Issue(id, "patient", login)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rotated := auth.NewSigner(newKey, oldKey)
+	rotated := auth.NewSigner(clock.System, newKey, oldKey)
 	got, err := rotated.Verify(oldToken)
 	if err != nil || got.UserID != id || got.Role != "patient" || got.LoginID != login {
 		t.Fatalf("a token of the previous key must still verify: %v %+v", err, got)
 	}
-	if _, err := auth.NewSigner(newKey).Verify(oldToken); !apperr.Is(err, apperr.Unauthorized) {
+	if _, err := auth.NewSigner(clock.System, newKey).Verify(oldToken); !apperr.Is(err, apperr.Unauthorized) {
 		t.Fatalf("a retired key must not verify: %v", err)
 	}
 }

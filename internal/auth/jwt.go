@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/clock"
 )
 
 // Access tokens' fixed claims.
@@ -39,9 +40,10 @@ type Signer struct {
 	now        func() time.Time
 }
 
-// NewSigner returns a signer for the current secret and previous ones.
-func NewSigner(current string, previous ...string) *Signer {
-	s := &Signer{keys: map[string][]byte{}, now: time.Now}
+// NewSigner returns a signer for the current secret and previous ones that
+// reads the time (a token's iat and exp, and whether it has expired) from now.
+func NewSigner(now func() time.Time, current string, previous ...string) *Signer {
+	s := &Signer{keys: map[string][]byte{}, now: now}
 	s.currentKID = KeyID(current)
 	s.keys[s.currentKID] = []byte(current)
 	for _, p := range previous {
@@ -53,7 +55,7 @@ func NewSigner(current string, previous ...string) *Signer {
 		jwt.WithAudience(Audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-		jwt.WithLeeway(30*time.Second),
+		jwt.WithLeeway(clock.InstanceSkew),
 		jwt.WithTimeFunc(func() time.Time { return s.now() }),
 	)
 	return s

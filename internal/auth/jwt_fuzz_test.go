@@ -8,12 +8,13 @@ import (
 
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/clock"
 )
 
 // FuzzVerify: whatever arrives as a bearer token, Verify either accepts a
 // token the signer made or answers Unauthorized; it never panics.
 func FuzzVerify(f *testing.F) {
-	s := auth.NewSigner(strings.Repeat("k", 40))
+	s := auth.NewSigner(clock.System, strings.Repeat("k", 40))
 	valid, err := s.Issue(uuid.New(), "patient", uuid.New())
 	if err != nil {
 		f.Fatal(err)

@@ -5,9 +5,10 @@
 // tokens from the real signer: journal bodies are sealed, PHQ-9 and GAD-7
 // scored, sessions scheduled, safety alerts raised, the sync change log and
 // the audit trail written exactly as when the apps call the API. To give the
-// clinic a past, the seeder sets the store's clock back to each moment of
-// the story before acting it out (store.SetClock), so a course that began
-// six weeks ago looks, to every query, as if it did.
+// clinic a past, the seeder boots the service on a clock of its own (a
+// clock.Replay) and sets it back to each moment of the story before acting
+// it out, so a course that began six weeks ago looks, to every query, as if
+// it did.
 package demo
 
 import (
@@ -19,16 +20,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/ketacare/api/internal/accounts"
 	"github.com/ketacare/api/internal/app"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/store"
@@ -59,21 +61,26 @@ func CheckConfig(cfg config.Config) error {
 	return nil
 }
 
-// Seed writes the demo clinic into a's database, which must hold no account
-// but the ADMIN_EMAIL admin, and returns every login it made. The admin is
-// the ADMIN_EMAIL one when it is set (its password is then the operator's
-// own, and not repeated), else a demo admin.
+// Seed writes the demo clinic into cfg's database, which must hold no
+// account but the ADMIN_EMAIL admin, and returns every login it made. The
+// admin is the ADMIN_EMAIL one when it is set (its password is then the
+// operator's own, and not repeated), else a demo admin.
 //
-// Seed moves the process's store clock: the process must serve nobody else
-// while it runs. The clock is the real one again when it returns.
-func Seed(ctx context.Context, a *app.App) ([]Login, error) {
-	if err := CheckConfig(a.Config); err != nil {
+// Seed boots the service for itself, on a clock it moves through the story,
+// and closes it when done: that service serves nobody else.
+func Seed(ctx context.Context, cfg config.Config, log *slog.Logger) ([]Login, error) {
+	if err := CheckConfig(cfg); err != nil {
 		return nil, err
 	}
+	clk := &clock.Replay{}
+	a, err := app.New(ctx, cfg, log, app.WithClock(clk.Now))
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
 	if err := checkEmpty(ctx, a); err != nil {
 		return nil, err
 	}
-	defer store.SetClock(time.Time{})
 
 	var logins []Login
 	adminEmail := a.Config.AdminEmail
@@ -93,7 +100,7 @@ func Seed(ctx context.Context, a *app.App) ([]Login, error) {
 	}
 	logins = append(logins, Login{Role: models.RoleAdmin, Name: admin.DisplayName, Email: adminEmail, Password: shown, About: about})
 
-	s := &seeder{ctx: ctx, app: a, api: a.Echo}
+	s := &seeder{ctx: ctx, app: a, api: a.Echo, clock: clk}
 	s.admin, err = s.as(admin.ID, models.RoleAdmin)
 	if err != nil {
 		return nil, err
@@ -135,34 +142,36 @@ func newPassword(email, name string) string {
 
 // seeder acts the story out against the API.
 type seeder struct {
-	ctx   context.Context
-	app   *app.App
-	api   http.Handler
+	ctx context.Context
+	app *app.App
+	api http.Handler
+	// clock is the service's: the story sets it to each of its moments.
+	clock *clock.Replay
 	admin caller
 }
 
-// caller is one user calling the API with a token from the real signer.
+// caller is one user calling the API with a token from the real signer:
+// the token given, or, for a user with a login, one signed for each call.
 type caller struct {
 	s     *seeder
 	id    uuid.UUID
+	role  string
+	login uuid.UUID
 	token string
 }
 
 // as returns a caller for the user, with a login of its own (the sid its
-// token names). Tokens are signed with the real clock, which the store's
-// clock shift does not touch, so they are valid now; the login expires by
-// the real clock too, so that it outlasts the weeks of the story.
+// tokens name). Its access tokens are signed for each call, by the
+// service's clock, so that each is valid at the moment of the story the
+// call is made in; the login expires by the real clock (clock.System),
+// not the story's, so that it outlasts the weeks of the story.
 func (s *seeder) as(id uuid.UUID, role string) (caller, error) {
 	_, hash := auth.NewRefreshToken()
-	login := models.RefreshToken{UserID: id, TokenHash: hash, ExpiresAt: time.Now().Add(auth.RefreshTokenTTL)}
+	login := models.RefreshToken{UserID: id, TokenHash: hash, ExpiresAt: clock.System().Add(auth.RefreshTokenTTL)}
 	if err := s.app.Store.CreateRefreshToken(s.ctx, &login); err != nil {
 		return caller{}, err
 	}
-	tok, err := s.app.Signer.Issue(id, role, login.FamilyID)
-	if err != nil {
-		return caller{}, err
-	}
-	return caller{s: s, id: id, token: tok}, nil
+	return caller{s: s, id: id, role: role, login: login.FamilyID}, nil
 }
 
 // call sends one request through the whole middleware chain and decodes the
@@ -181,8 +190,15 @@ func (c caller) call(method, path, ifMatch string, body, out any) (string, error
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	token := c.token
+	if c.login != uuid.Nil {
+		var err error
+		if token, err = c.s.app.Signer.Issue(c.id, c.role, c.login); err != nil {
+			return "", err
+		}
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	if ifMatch != "" {
 		req.Header.Set("If-Match", ifMatch)

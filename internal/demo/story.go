@@ -10,7 +10,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ketacare/api/internal/models"
-	"github.com/ketacare/api/internal/store"
 )
 
 // zone is the demo patients' timezone: the clinic's.
@@ -20,7 +19,8 @@ const zone = "America/Los_Angeles"
 // ever reaches it).
 const domain = "@demo-clinic.example"
 
-// event is one moment of the story: the store's clock reads at while do runs.
+// event is one moment of the story: the service's clock reads at while do
+// runs.
 type event struct {
 	at time.Time
 	do func() error
@@ -57,12 +57,12 @@ func (st *story) run() error {
 		if !e.at.Before(st.now) {
 			return fmt.Errorf("demo story: an event at %s is not in the past", e.at)
 		}
-		store.SetClock(e.at)
+		st.clock.Set(e.at)
 		if err := e.do(); err != nil {
 			return fmt.Errorf("demo story at %s: %w", e.at.Format(time.DateTime), err)
 		}
 	}
-	store.SetClock(time.Time{})
+	st.clock.Reset()
 	return nil
 }
 
@@ -73,7 +73,7 @@ func (s *seeder) clinic() ([]Login, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &story{seeder: s, loc: loc, now: time.Now()}
+	st := &story{seeder: s, loc: loc, now: s.clock.Now()}
 	var logins []Login
 
 	// The clinicians' accounts exist from the first day of the story.

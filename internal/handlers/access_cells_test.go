@@ -244,7 +244,7 @@ func loginEmail(c *cell) any { return c.w.login.Email }
 // as a login would.
 func freshRefreshToken(c *cell) any {
 	token, hash := auth.NewRefreshToken()
-	rt := models.RefreshToken{UserID: c.w.login.ID, TokenHash: hash, ExpiresAt: store.Now().Add(auth.RefreshTokenTTL)}
+	rt := models.RefreshToken{UserID: c.w.login.ID, TokenHash: hash, ExpiresAt: c.w.env.App.Now().Add(auth.RefreshTokenTTL)}
 	if err := c.w.env.App.Store.CreateRefreshToken(context.Background(), &rt); err != nil {
 		c.t.Fatalf("refresh token: %v", err)
 	}

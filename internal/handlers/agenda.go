@@ -10,7 +10,6 @@ import (
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/measurement"
 	"github.com/ketacare/api/internal/prompts"
-	"github.com/ketacare/api/internal/store"
 )
 
 // GetMyAgenda lists what the signed-in patient should be reminded of now
@@ -30,7 +29,7 @@ func (s *Server) GetMyAgenda(ctx context.Context, req api.GetMyAgendaRequestObje
 	if req.Params.HorizonDays != nil {
 		days = *req.Params.HorizonDays
 	}
-	now, loc := store.Now(), patientLocation(u.Timezone)
+	now, loc := s.Now(), patientLocation(u.Timezone)
 	facts, err := s.Store.AgendaFacts(ctx, u.ID, agenda.WindowFor(now, loc, days))
 	if err != nil {
 		return nil, err

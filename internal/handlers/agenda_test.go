@@ -16,7 +16,6 @@ import (
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/measurement"
 	"github.com/ketacare/api/internal/models"
-	"github.com/ketacare/api/internal/store"
 )
 
 // Words the patient wrote, which an agenda must never carry.
@@ -570,7 +569,7 @@ func TestAgendaQueriesStayConstant(t *testing.T) {
 	for i := range 150 {
 		as = append(as, models.Assessment{ID: uuid.Must(uuid.NewV7()), PatientID: p.ID, Instrument: measurement.PHQ9,
 			Answers: measurement.EncodeAnswers(answersFor(9, 10, 0)), Total: 10, Severity: measurement.Instruments[0].Severity(10),
-			TakenAt: first.Add(time.Duration(i) * day), CreatedAt: store.Now()})
+			TakenAt: first.Add(time.Duration(i) * day), CreatedAt: env.App.Now()})
 	}
 	if err := env.App.DB.WithContext(context.Background()).CreateInBatches(as, 50).Error; err != nil {
 		t.Fatal(err)

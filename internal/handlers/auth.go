@@ -84,7 +84,7 @@ func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.Log
 // reserveAttempt counts a password attempt against keys before any hashing,
 // or refuses it with 429 and Retry-After when a key must still wait.
 func (s *Server) reserveAttempt(ctx context.Context, keys []throttle.Key, message string) (store.Attempt, error) {
-	attempt, wait, err := s.Store.ReserveAttempt(ctx, keys, store.Now())
+	attempt, wait, err := s.Store.ReserveAttempt(ctx, keys, s.Now())
 	if err != nil {
 		return store.Attempt{}, err
 	}
@@ -97,7 +97,7 @@ func (s *Server) reserveAttempt(ctx context.Context, keys []throttle.Key, messag
 // RefreshToken rotates a refresh token into a new pair.
 func (s *Server) RefreshToken(ctx context.Context, req api.RefreshTokenRequestObject) (api.RefreshTokenResponseObject, error) {
 	token, hash := auth.NewRefreshToken()
-	next := models.RefreshToken{TokenHash: hash, ExpiresAt: store.Now().Add(auth.RefreshTokenTTL)}
+	next := models.RefreshToken{TokenHash: hash, ExpiresAt: s.Now().Add(auth.RefreshTokenTTL)}
 	u, err := s.Store.RotateRefreshToken(ctx, auth.HashRefreshToken(req.Body.RefreshToken), &next)
 	if err != nil {
 		return nil, err
@@ -121,7 +121,7 @@ func (s *Server) Logout(ctx context.Context, req api.LogoutRequestObject) (api.L
 // issueTokens starts a new login (refresh-token family) for u and returns
 // the pair.
 func (s *Server) issueTokens(ctx context.Context, u models.User) (api.AuthTokens, error) {
-	access, refresh, err := accounts.SignIn(ctx, s.Store, s.Signer, u)
+	access, refresh, err := accounts.SignIn(ctx, s.Store, s.Signer, u, s.Now())
 	if err != nil {
 		return api.AuthTokens{}, err
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/ketacare/api/internal/auth"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/models"
-	"github.com/ketacare/api/internal/store"
 	"github.com/ketacare/api/internal/throttle"
 )
 
@@ -359,7 +358,7 @@ func TestRevokedLoginRefusedAtOnce(t *testing.T) {
 		}, false},
 		{"refresh token expired", func(t *testing.T, env *apitest.Env, _, _ apitest.User, tk api.AuthTokens) {
 			err := env.App.DB.Model(&models.RefreshToken{}).Where("token_hash = ?", auth.HashRefreshToken(tk.RefreshToken)).
-				Update("expires_at", store.Now().Add(-time.Second)).Error
+				Update("expires_at", env.App.Now().Add(-time.Second)).Error
 			if err != nil {
 				t.Fatal(err)
 			}

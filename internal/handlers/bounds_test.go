@@ -73,7 +73,7 @@ func TestSessionListsAtMostAThousandEntries(t *testing.T) {
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	session := seedSessions(t, env, c.patient.ID, c.clinician.ID, models.PlanStatusActive, models.SessionStatusCompleted)[0]
-	first := store.Now().Add(-time.Hour)
+	first := env.App.Now().Add(-time.Hour)
 	entries := make([]models.JournalEntry, store.MaxSessionJournalEntries+1)
 	for i := range entries {
 		at := first.Add(time.Duration(i) * time.Millisecond)

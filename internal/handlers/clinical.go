@@ -11,6 +11,7 @@ import (
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/policy"
 	"github.com/ketacare/api/internal/scheduling"
@@ -52,9 +53,10 @@ func (f *fieldErrors) add(field, reason string) {
 	*f = append(*f, apperr.FieldError{Field: field, Reason: reason})
 }
 
-// notFuture refuses a time that has not happened yet, allowing for clockSkew.
-func (f *fieldErrors) notFuture(field string, t time.Time) {
-	if t.After(time.Now().Add(clockSkew)) {
+// notFuture refuses a time that has not happened by now, allowing for a
+// device's clock.Skew.
+func (f *fieldErrors) notFuture(field string, t, now time.Time) {
+	if t.After(now.Add(clock.Skew)) {
 		f.add(field, "is in the future")
 	}
 }
@@ -85,7 +87,7 @@ func (s *Server) CreateEvaluation(ctx context.Context, req api.CreateEvaluationR
 	}
 	b := req.Body
 	var bad fieldErrors
-	bad.notFuture("evaluated_at", b.EvaluatedAt)
+	bad.notFuture("evaluated_at", b.EvaluatedAt, s.Now())
 	bp := b.BaselineBloodPressure
 	if bp != nil {
 		bad.bloodPressure("baseline_blood_pressure.", bp.Systolic, bp.Diastolic)

@@ -113,10 +113,10 @@ func (s *Server) UpdateSession(ctx context.Context, req api.UpdateSessionRequest
 	}
 	var bad fieldErrors
 	if ch.StartedAt != nil && ch.StartedAt.Value != nil {
-		bad.notFuture("journey.started_at", *ch.StartedAt.Value)
+		bad.notFuture("journey.started_at", *ch.StartedAt.Value, s.Now())
 	}
 	if ch.EndedAt != nil && ch.EndedAt.Value != nil {
-		bad.notFuture("journey.ended_at", *ch.EndedAt.Value)
+		bad.notFuture("journey.ended_at", *ch.EndedAt.Value, s.Now())
 	}
 	if err := bad.err(); err != nil {
 		return nil, err
@@ -207,7 +207,7 @@ func (s *Server) CreateVitalSign(ctx context.Context, req api.CreateVitalSignReq
 	}
 	b := req.Body
 	var bad fieldErrors
-	bad.notFuture("taken_at", b.TakenAt)
+	bad.notFuture("taken_at", b.TakenAt, s.Now())
 	bad.bloodPressure("", b.Systolic, b.Diastolic)
 	if err := bad.err(); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -98,10 +99,10 @@ func newDeadlineWriter(w http.ResponseWriter, stall time.Duration) *deadlineWrit
 }
 
 // extend sets the deadline stall from now. The clock is the real one, not
-// store.Now: the deadline is the network's, and the demo seeder shifts
-// store.Now into the past.
+// the service's: the deadline is the network's, and the demo seeder sets
+// the service's clock into the past.
 func (d *deadlineWriter) extend() error {
-	return d.rc.SetWriteDeadline(time.Now().Add(d.stall))
+	return d.rc.SetWriteDeadline(clock.Deadline(d.stall))
 }
 
 func (d *deadlineWriter) Write(b []byte) (int, error) {

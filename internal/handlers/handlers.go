@@ -28,6 +28,9 @@ type Deps struct {
 	// Throttle names the keys password attempts are counted against.
 	Throttle *throttle.Keyer
 	Log      *slog.Logger
+	// Now is the service's clock: every time a handler records or decides
+	// by is read from it, never from time.Now.
+	Now func() time.Time
 	// Spec is the raw OpenAPI document, served at /openapi.yaml.
 	Spec []byte
 	// CORSAllowedOrigins lists the browser origins allowed to call the API.
@@ -53,11 +56,6 @@ type Deps struct {
 	// safety alert.
 	CrisisResources config.CrisisResources
 }
-
-// clockSkew is how far ahead of the server's clock a time recorded "now" on
-// a phone or a clinic's tablet may be: device clocks drift, and a walk that
-// just ended must not be refused for it.
-const clockSkew = 5 * time.Minute
 
 // Server implements the generated strict server interface.
 type Server struct {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -20,7 +21,7 @@ func (s *Server) CreateActivity(ctx context.Context, req api.CreateActivityReque
 		return nil, err
 	}
 	b := req.Body
-	if b.OccurredAt.After(time.Now().Add(clockSkew)) {
+	if b.OccurredAt.After(s.Now().Add(clock.Skew)) {
 		return nil, apperr.Field("occurred_at", "must not be in the future")
 	}
 	var a store.Activity

@@ -13,7 +13,6 @@ import (
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/models"
-	"github.com/ketacare/api/internal/store"
 )
 
 // newSession stores a completed treatment session of the patient straight
@@ -21,7 +20,7 @@ import (
 // the journal only needs sessions to refer to.
 func newSession(t *testing.T, env *apitest.Env, patientID, clinicianID uuid.UUID) uuid.UUID {
 	t.Helper()
-	now := store.Now()
+	now := env.App.Now()
 	var plan models.TreatmentPlan
 	err := env.App.DB.Where("patient_id = ? AND status = ?", patientID, "active").Take(&plan).Error
 	if err != nil {

@@ -58,8 +58,8 @@ func checkTimezone(field, tz string) error {
 }
 
 // checkBirthDate refuses dates of birth in the future or implausibly long ago.
-func checkBirthDate(d time.Time) error {
-	if d.After(time.Now()) || d.Year() < 1900 {
+func checkBirthDate(d, now time.Time) error {
+	if d.After(now) || d.Year() < 1900 {
 		return apperr.Field("date_of_birth", "must be a past date after 1900")
 	}
 	return nil

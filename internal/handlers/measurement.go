@@ -10,15 +10,12 @@ import (
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apperr"
 	"github.com/ketacare/api/internal/auth"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/measurement"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/reqctx"
 	"github.com/ketacare/api/internal/store"
 )
-
-// maxClockSkew lets a device whose clock runs a little ahead of the
-// server's record something "now".
-const maxClockSkew = 5 * time.Minute
 
 // ListAssessmentInstruments returns the questionnaire catalog.
 func (s *Server) ListAssessmentInstruments(ctx context.Context, _ api.ListAssessmentInstrumentsRequestObject) (api.ListAssessmentInstrumentsResponseObject, error) {
@@ -49,7 +46,7 @@ func (s *Server) CreateAssessment(ctx context.Context, req api.CreateAssessmentR
 	} else if err != nil {
 		return nil, err
 	}
-	takenAt, fe := takenAtOrNow("taken_at", b.TakenAt)
+	takenAt, fe := takenAtOrNow("taken_at", b.TakenAt, s.Now())
 	if fe != nil {
 		bad = append(bad, *fe)
 	}
@@ -246,7 +243,7 @@ func (s *Server) CreateMoodCheckIn(ctx context.Context, req api.CreateMoodCheckI
 		return nil, err
 	}
 	b := req.Body
-	takenAt, fe := takenAtOrNow("taken_at", b.TakenAt)
+	takenAt, fe := takenAtOrNow("taken_at", b.TakenAt, s.Now())
 	if fe != nil {
 		return nil, apperr.Field(fe.Field, fe.Reason)
 	}
@@ -309,13 +306,12 @@ func (s *Server) moodPage(ctx context.Context, patientID uuid.UUID, p api.ListMy
 }
 
 // takenAtOrNow is when a record was taken: the time given, or now. A time
-// in the future is refused.
-func takenAtOrNow(field string, t *time.Time) (time.Time, *apperr.FieldError) {
-	now := store.Now()
+// in the future (beyond a device's clock.Skew) is refused.
+func takenAtOrNow(field string, t *time.Time, now time.Time) (time.Time, *apperr.FieldError) {
 	if t == nil {
 		return now, nil
 	}
-	if t.After(now.Add(maxClockSkew)) {
+	if t.After(now.Add(clock.Skew)) {
 		return time.Time{}, &apperr.FieldError{Field: field, Reason: "must not be in the future"}
 	}
 	return t.UTC().Truncate(time.Microsecond), nil

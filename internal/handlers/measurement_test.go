@@ -16,7 +16,6 @@ import (
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
 	"github.com/ketacare/api/internal/models"
-	"github.com/ketacare/api/internal/store"
 )
 
 // answersFor spreads total over n items, filling the first items first;
@@ -85,7 +84,7 @@ func alertIDs(as []api.SafetyAlert) []uuid.UUID {
 // need the rows.
 func seedSessions(t *testing.T, env *apitest.Env, patient, clinician uuid.UUID, planStatus string, statuses ...string) []uuid.UUID {
 	t.Helper()
-	now := store.Now()
+	now := env.App.Now()
 	plan := models.TreatmentPlan{ID: uuid.Must(uuid.NewV7()), PatientID: patient, CreatedBy: clinician, StartDate: now.Truncate(24 * time.Hour),
 		SessionsPerWeek: 2, SessionCount: max(1, len(statuses)), Route: models.RouteIntranasal, Status: planStatus,
 		CreatedAt: now, UpdatedAt: now, Version: 1}

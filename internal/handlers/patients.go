@@ -67,7 +67,7 @@ func (s *Server) UpdatePatient(ctx context.Context, req api.UpdatePatientRequest
 		ch.DateOfBirth = &store.Change[time.Time]{}
 		if !b.DateOfBirth.IsNull() {
 			d := b.DateOfBirth.MustGet().Time
-			if err := checkBirthDate(d); err != nil {
+			if err := checkBirthDate(d, s.Now()); err != nil {
 				return nil, err
 			}
 			ch.DateOfBirth.Value = &d

@@ -26,7 +26,7 @@ func (s *Server) GetPatientProgress(ctx context.Context, req api.GetPatientProgr
 	if err != nil {
 		return nil, err
 	}
-	now := store.Now()
+	now := s.Now()
 	w := store.ProgressWindow{Now: now, MoodWeek: now.Add(-7 * day), MoodMonth: now.Add(-30 * day),
 		DayStarts: dayStarts(now, patientLocation(patient.Timezone))}
 	figures, err := s.Store.ProgressFigures(ctx, req.PatientID, w)

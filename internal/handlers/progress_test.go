@@ -282,11 +282,11 @@ func TestProgressQueriesStayConstant(t *testing.T) {
 	for i := range 150 {
 		as = append(as, models.Assessment{ID: uuid.Must(uuid.NewV7()), PatientID: c.patient.ID, Instrument: measurement.PHQ9,
 			Answers: measurement.EncodeAnswers(answersFor(9, 20-i%10, 0)), Total: 20 - i%10, Severity: measurement.Instruments[0].Severity(20 - i%10),
-			TakenAt: first.Add(time.Duration(i) * day), CreatedAt: store.Now()})
+			TakenAt: first.Add(time.Duration(i) * day), CreatedAt: env.App.Now()})
 	}
 	var ms []models.MoodCheckIn
 	for i := range 60 {
-		ms = append(ms, models.MoodCheckIn{ID: uuid.Must(uuid.NewV7()), PatientID: c.patient.ID, Mood: 1 + i%10, TakenAt: time.Now().UTC().Add(-time.Duration(i) * 12 * time.Hour), CreatedAt: store.Now()})
+		ms = append(ms, models.MoodCheckIn{ID: uuid.Must(uuid.NewV7()), PatientID: c.patient.ID, Mood: 1 + i%10, TakenAt: time.Now().UTC().Add(-time.Duration(i) * 12 * time.Hour), CreatedAt: env.App.Now()})
 	}
 	if err := db.CreateInBatches(as, 50).Error; err != nil {
 		t.Fatal(err)

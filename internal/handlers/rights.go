@@ -85,7 +85,7 @@ func (d exportDownload) VisitExportMyDataResponse(w http.ResponseWriter) error {
 		if err != nil {
 			return err
 		}
-		at := store.Now()
+		at := d.s.Now()
 		h := w.Header()
 		h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 		h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="ketacare-export-%s.json"`, at.Format("2006-01-02")))

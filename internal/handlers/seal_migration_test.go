@@ -12,6 +12,7 @@ import (
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/seal"
 	"github.com/ketacare/api/internal/store"
@@ -35,7 +36,7 @@ func TestMigrationSealsExistingText(t *testing.T) {
 	}
 
 	m := clinicalMarkers
-	now := store.Now()
+	now := clock.System()
 	patient := models.User{ID: uuid.Must(uuid.NewV7()), Role: models.RolePatient, DisplayName: "Alex Morgan", Email: "alex@clinic.test"}
 	clinician := models.User{ID: uuid.Must(uuid.NewV7()), Role: models.RoleClinician, DisplayName: "Dr. Care", Email: "care@clinic.test"}
 	insert := func(table string, rows ...map[string]any) {

@@ -22,7 +22,7 @@ func (s *Server) SyncChanges(ctx context.Context, req api.SyncChangesRequestObje
 	if err != nil {
 		return nil, err
 	}
-	now := store.Now()
+	now := s.Now()
 	var since int64
 	if req.Params.Since != nil {
 		t, err := store.ParseSyncToken(*req.Params.Since, id.UserID, now)

@@ -12,23 +12,23 @@ import (
 	"time"
 
 	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/config"
-	"github.com/ketacare/api/internal/store"
 	"github.com/ketacare/api/internal/throttle"
 )
 
-// travel moves the clock the throttle reads (store.Now) forward by d for
-// the rest of the test, so that waiting out a back-off takes no real time.
-func travel(t *testing.T, d time.Duration) {
-	t.Helper()
-	store.SetClock(store.Now().Add(d))
-	t.Cleanup(func() { store.SetClock(time.Time{}) })
+// travel moves the service's clock, which the throttle reads, forward by d,
+// so that waiting out a back-off takes no real time.
+func travel(clk *clock.Replay, d time.Duration) {
+	clk.Set(clk.Now().Add(d))
 }
 
 // behindProxy is a service that believes X-Forwarded-For from the test
-// client, so that tests can speak from many addresses.
-func behindProxy(t *testing.T) *apitest.Env {
-	return apitest.NewWith(t, func(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1"} })
+// client, so that tests can speak from many addresses, on a clock the test
+// can move on (travel).
+func behindProxy(t *testing.T) (*apitest.Env, *clock.Replay) {
+	clk := &clock.Replay{}
+	return apitest.NewWithClock(t, clk.Now, func(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1"} }), clk
 }
 
 // loginFrom signs in from the client address from.
@@ -113,7 +113,7 @@ func TestParallelGuessesAreCountedBeforeHashing(t *testing.T) {
 // only: another account's right password from the same address signs in,
 // and another's typo is an ordinary 401.
 func TestNoLockoutOfTheInnocent(t *testing.T) {
-	env := behindProxy(t)
+	env, clk := behindProxy(t)
 	register(env, "ana@example.com", "ana-decent-passphrase", "Ana").Expect(t, http.StatusCreated)
 	register(env, "ben@example.com", "ben-decent-passphrase", "Ben").Expect(t, http.StatusCreated)
 	const clinicWiFi = "203.0.113.9"
@@ -123,7 +123,7 @@ func TestNoLockoutOfTheInnocent(t *testing.T) {
 		loginFrom(env, clinicWiFi, "ana@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
 	}
 	for range 8 - throttle.AccountFree {
-		travel(t, time.Duration(retryAfter(t, loginFrom(env, clinicWiFi, "ana@example.com", "wrong-passphrase")))*time.Second)
+		travel(clk, time.Duration(retryAfter(t, loginFrom(env, clinicWiFi, "ana@example.com", "wrong-passphrase")))*time.Second)
 		loginFrom(env, clinicWiFi, "ana@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
 	}
 	// Ana's account is slowed...
@@ -139,7 +139,7 @@ func TestNoLockoutOfTheInnocent(t *testing.T) {
 // most that long; a device already signed in keeps refreshing its tokens
 // meanwhile; and the owner's success clears the count.
 func TestOwnerBackOffIsCapped(t *testing.T) {
-	env := behindProxy(t)
+	env, clk := behindProxy(t)
 	phone := tokens(t, register(env, "ola@example.com", "ola-decent-passphrase", "Ola").Expect(t, http.StatusCreated))
 	for i := range throttle.AccountFree {
 		loginFrom(env, fmt.Sprintf("198.51.100.%d", i+1), "ola@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
@@ -150,14 +150,14 @@ func TestOwnerBackOffIsCapped(t *testing.T) {
 		if got := retryAfter(t, loginFrom(env, "192.0.2.1", "ola@example.com", "ola-decent-passphrase")); got != want {
 			t.Fatalf("after %d failures the owner waits %d s, want %d", throttle.AccountFree+i, got, want)
 		}
-		travel(t, time.Duration(want)*time.Second)
+		travel(clk, time.Duration(want)*time.Second)
 		loginFrom(env, fmt.Sprintf("198.51.100.%d", 50+i), "ola@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
 	}
 	// The phone, signed in before, keeps working through it all.
 	phone = tokens(t, env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": phone.RefreshToken}).Expect(t, http.StatusOK))
 	env.Get("/v1/me", phone.AccessToken).Expect(t, http.StatusOK)
 
-	travel(t, throttle.AccountMaxDelay)
+	travel(clk, throttle.AccountMaxDelay)
 	loginFrom(env, "192.0.2.1", "ola@example.com", "ola-decent-passphrase").Expect(t, http.StatusOK)
 	// The success cleared the count: a typo is a 401 again, not a wait.
 	loginFrom(env, "192.0.2.1", "ola@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
@@ -168,7 +168,7 @@ func TestOwnerBackOffIsCapped(t *testing.T) {
 // across any accounts, is slowed, that address only, until its failures
 // age out; below the limit it is not slowed at all.
 func TestAddressLimit(t *testing.T) {
-	env := behindProxy(t)
+	env, clk := behindProxy(t)
 	register(env, "kim@example.com", "kim-decent-passphrase", "Kim").Expect(t, http.StatusCreated)
 	const busy = "203.0.113.77"
 	// All but one of the failures are counted straight in the store, as a
@@ -176,7 +176,7 @@ func TestAddressLimit(t *testing.T) {
 	// take minutes under the race detector.
 	ctx := context.Background()
 	for range throttle.AddressLimit - 1 {
-		_, wait, err := env.App.Store.ReserveAttempt(ctx, []throttle.Key{env.App.ThrottleKeys.Address(busy)}, store.Now())
+		_, wait, err := env.App.Store.ReserveAttempt(ctx, []throttle.Key{env.App.ThrottleKeys.Address(busy)}, clk.Now())
 		if err != nil || wait != 0 {
 			t.Fatalf("reserve: %v, %v", wait, err)
 		}
@@ -195,7 +195,7 @@ func TestAddressLimit(t *testing.T) {
 	}
 	loginFrom(env, "203.0.113.78", "kim@example.com", "kim-decent-passphrase").Expect(t, http.StatusOK)
 	// Once the failures age out, the address is served again.
-	travel(t, throttle.AddressWindow)
+	travel(clk, throttle.AddressWindow)
 	loginFrom(env, busy, "kim@example.com", "kim-decent-passphrase").Expect(t, http.StatusOK)
 }
 
@@ -203,7 +203,7 @@ func TestAddressLimit(t *testing.T) {
 // hashes, never an email (not even of an account that does not exist) nor a
 // client address, and keeps no row past the longest window.
 func TestThrottleStoresNoEmailOrAddress(t *testing.T) {
-	env := behindProxy(t)
+	env, clk := behindProxy(t)
 	register(env, "Real.Person@example.com", "a-decent-passphrase", "Real").Expect(t, http.StatusCreated)
 	loginFrom(env, "198.51.100.23", "real.person@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
 	loginFrom(env, "2001:db8::17", "no.such.person@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
@@ -226,10 +226,10 @@ func TestThrottleStoresNoEmailOrAddress(t *testing.T) {
 	}
 
 	// Pruning forgets the rows past the longest window, and only those.
-	travel(t, throttle.Retention-time.Minute)
+	travel(clk, throttle.Retention-time.Minute)
 	loginFrom(env, "198.51.100.23", "real.person@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
-	travel(t, 2*time.Minute)
-	n, err := env.App.Store.PruneLoginFailures(context.Background(), store.Now().Add(-throttle.Retention))
+	travel(clk, 2*time.Minute)
+	n, err := env.App.Store.PruneLoginFailures(context.Background(), clk.Now().Add(-throttle.Retention))
 	if err != nil || n != 4 {
 		t.Fatalf("pruned %d, %v; want the first 4", n, err)
 	}

@@ -19,8 +19,8 @@ var (
 	domain = []string{"internal/agenda", "internal/measurement", "internal/policy", "internal/prompts", "internal/scheduling", "internal/throttle"}
 	// vocabularies are shared by every layer: the domain's error codes, the
 	// database rows, the sealing envelope, the generated API types, the
-	// embedded contract.
-	vocabularies = []string{"internal/apperr", "internal/models", "internal/seal", "internal/api", "docs"}
+	// embedded contract, the clock.
+	vocabularies = []string{"internal/apperr", "internal/models", "internal/seal", "internal/api", "docs", "internal/clock"}
 )
 
 func join(groups ...[]string) []string { return slices.Concat(groups...) }
@@ -41,16 +41,17 @@ var allowed = map[string][]string{
 	"internal/seal":        nil,
 	"internal/api":         nil,
 	"docs":                 nil,
+	"internal/clock":       nil,
 	"internal/layers":      nil,
 	"bench/baseline":       nil,
-	"internal/auth":        {"internal/apperr"},
+	"internal/auth":        {"internal/apperr", "internal/clock"},
 	"internal/metrics":     {"internal/apperr"},
 	"internal/config":      {"internal/seal"},
 	// reqctx carries the identity and the request's facts from the
 	// plumbing to the operations.
 	"internal/reqctx": {"internal/auth"},
 	// The store never imports handlers, auth or the assembly.
-	"internal/store": join(domain, []string{"internal/apperr", "internal/models", "internal/seal"}),
+	"internal/store": join(domain, []string{"internal/apperr", "internal/models", "internal/seal", "internal/clock"}),
 	// accounts is what happens to an account outside a request (the first
 	// admin, a new login), shared by the operations, the harness and the demo.
 	"internal/accounts": {"internal/apperr", "internal/auth", "internal/models", "internal/store"},

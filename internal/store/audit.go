@@ -13,7 +13,7 @@ func (s *Store) RecordAccess(ctx context.Context, events []models.AuditEvent) er
 	if len(events) == 0 {
 		return nil
 	}
-	now := Now()
+	now := s.now()
 	for i := range events {
 		events[i].ID = uuid.Must(uuid.NewV7())
 		events[i].CreatedAt = now

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -20,6 +19,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/seal"
 )
 
@@ -43,6 +43,11 @@ type Options struct {
 	// Log hears when the data folder or the SQLite files were readable by
 	// others and had their permissions tightened; nil discards it.
 	Log *slog.Logger
+	// Now is the clock GORM stamps the rows it creates and updates with:
+	// the one the Store is given; nil is clock.System. It must read as
+	// clock.System does, UTC to the microsecond, so that every timestamp
+	// round-trips exactly, which keyset cursors rely on.
+	Now func() time.Time
 }
 
 // sqliteFile is the database's file in DataDir; SQLite keeps its write-ahead
@@ -51,12 +56,14 @@ const sqliteFile = "ketacare.db"
 
 // Open connects to the database the options name.
 func Open(opts Options) (*gorm.DB, error) {
+	now := opts.Now
+	if now == nil {
+		now = clock.System
+	}
 	cfg := &gorm.Config{
-		TranslateError: true,
-		Logger:         logger.Discard,
-		// PostgreSQL keeps microseconds; truncating here makes every
-		// timestamp round-trip exactly, which keyset cursors rely on.
-		NowFunc:                func() time.Time { return Now() },
+		TranslateError:         true,
+		Logger:                 logger.Discard,
+		NowFunc:                now,
 		SkipDefaultTransaction: true,
 	}
 	var dialector gorm.Dialector
@@ -143,29 +150,6 @@ func sqliteDSN(path string) string {
 	return "file:" + path +
 		"?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)" +
 		"&_pragma=synchronous(NORMAL)&_txlock=immediate"
-}
-
-// Now is the current time as the store records it: UTC, to the microsecond.
-func Now() time.Time {
-	return time.Now().Add(time.Duration(clockShift.Load())).UTC().Truncate(time.Microsecond)
-}
-
-// clockShift is how far Now is set back from the real time, in nanoseconds:
-// always zero in a server. Only `api seed-demo` sets it, to replay a demo
-// clinic's past weeks through the real code so that every record, audit
-// event and change-log entry carries the day it "happened" on.
-var clockShift atomic.Int64
-
-// SetClock makes Now read at from this moment on (it keeps running from
-// there); the zero time restores the real clock. It changes the whole
-// process's clock: only a process that serves nobody else, such as the demo
-// seeder, may call it.
-func SetClock(at time.Time) {
-	if at.IsZero() {
-		clockShift.Store(0)
-		return
-	}
-	clockShift.Store(int64(time.Until(at)))
 }
 
 // Dialect names the database behind db.

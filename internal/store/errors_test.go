@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ketacare/api/internal/apperr"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/store"
 )
 
@@ -15,7 +16,7 @@ import (
 // the log naming the store call that failed.
 func TestInternalErrorsSayWhere(t *testing.T) {
 	db := openUnmigrated(t)
-	s := store.New(db, testKeys(t))
+	s := store.New(db, testKeys(t), clock.System)
 	// No migrations: the users table does not exist.
 	_, err := s.UserByID(context.Background(), uuid.New())
 	if apperr.CodeOf(err) != apperr.Internal || !strings.Contains(err.Error(), "store.(*Store).UserByID") {

@@ -17,7 +17,7 @@ func (s *Store) CreateEvaluation(ctx context.Context, e *models.CandidacyEvaluat
 	if e.ID == uuid.Nil {
 		e.ID = uuid.Must(uuid.NewV7())
 	}
-	e.CreatedAt = Now()
+	e.CreatedAt = s.now()
 	if err := s.sealEvaluation(e); err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ type IdempotentResponse struct {
 // fingerprint and, once that request has finished, its response (nil while
 // it still runs).
 func (s *Store) Claim(ctx context.Context, userID uuid.UUID, key, fingerprint string) (claimed bool, earlierFingerprint string, earlier *IdempotentResponse, err error) {
-	now := Now()
+	now := s.now()
 	for attempt := 0; attempt < 2; attempt++ {
 		row := models.IdempotencyKey{UserID: userID, IdemKey: key, Fingerprint: fingerprint, CreatedAt: now}
 		res := s.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
@@ -104,7 +104,7 @@ func (s *Store) Complete(ctx context.Context, userID uuid.UUID, key string, r Id
 	}
 	err = s.conn(ctx).Model(&models.IdempotencyKey{}).Where("user_id = ? AND idem_key = ?", userID, key).Updates(map[string]any{
 		"status": r.Status, "content_type": r.ContentType, "etag": r.ETag, "key_id": keyID,
-		"body_sealed": sealed, "completed_at": Now(), "patient_ids": patients,
+		"body_sealed": sealed, "completed_at": s.now(), "patient_ids": patients,
 	}).Error
 	return translate(err, "")
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/store"
 )
@@ -14,9 +15,9 @@ import (
 func TestPruneIdempotencyKeys(t *testing.T) {
 	db := openUnmigrated(t)
 	migrateTo(t, db, 0)
-	s := store.New(db, testKeys(t))
+	s := store.New(db, testKeys(t), clock.System)
 	pat := newPatient(t, db, "pat")
-	now := store.Now()
+	now := clock.System()
 	status := 201
 	for key, made := range map[string]time.Time{"old": now.Add(-store.IdempotencyTTL - time.Minute), "fresh": now} {
 		k := models.IdempotencyKey{UserID: pat.ID, IdemKey: key, Fingerprint: "f", Status: &status,

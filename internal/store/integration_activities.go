@@ -36,7 +36,7 @@ func (i *Store) CreateActivity(ctx context.Context, a Activity) (Activity, error
 	if a.ID == uuid.Nil {
 		a.ID = uuid.Must(uuid.NewV7())
 	}
-	a.CreatedAt = Now()
+	a.CreatedAt = i.now()
 	a.OccurredAt = a.OccurredAt.UTC().Truncate(time.Microsecond)
 	c := i.sealer(activityTable, a.ID)
 	row := models.Activity{

@@ -58,7 +58,7 @@ func (i *Store) CreateGoal(ctx context.Context, g Goal) (Goal, error) {
 	if g.ID == uuid.Nil {
 		g.ID = uuid.Must(uuid.NewV7())
 	}
-	g.CreatedAt = Now()
+	g.CreatedAt = i.now()
 	g.UpdatedAt = g.CreatedAt
 	g.Version = 1
 	g.LatestProgress, g.LastCheckInAt = nil, nil
@@ -141,7 +141,7 @@ func (i *Store) UpdateGoal(ctx context.Context, patientID, goalID uuid.UUID, exp
 			return err
 		}
 		edit(&g)
-		g.UpdatedAt = Now()
+		g.UpdatedAt = i.now()
 		g.Version++
 		row, err := i.sealGoal(g)
 		if err != nil {
@@ -190,7 +190,7 @@ func (i *Store) CreateGoalCheckIn(ctx context.Context, patientID, goalID uuid.UU
 		}
 		// Taken with the goal locked, so check-ins are stamped in the order
 		// they update the goal and the latest one is the goal's progress.
-		ci.CreatedAt = Now()
+		ci.CreatedAt = i.now()
 		c := i.sealer(checkInTable, ci.ID)
 		row := models.GoalCheckIn{ID: ci.ID, GoalID: goalID, Progress: ci.Progress, KeyID: c.keyID,
 			NoteSealed: c.sealText("note", ci.Note), CreatedAt: ci.CreatedAt}

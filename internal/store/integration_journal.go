@@ -48,7 +48,7 @@ func (i *Store) CreateJournalEntry(ctx context.Context, e JournalEntry) (Journal
 	if e.ID == uuid.Nil {
 		e.ID = uuid.Must(uuid.NewV7())
 	}
-	e.CreatedAt = Now()
+	e.CreatedAt = i.now()
 	e.UpdatedAt = e.CreatedAt
 	e.Version = 1
 	row, err := i.sealJournal(e)
@@ -115,7 +115,7 @@ func (i *Store) UpdateJournalEntry(ctx context.Context, patientID, entryID uuid.
 			return err
 		}
 		edit(&e)
-		e.UpdatedAt = Now()
+		e.UpdatedAt = i.now()
 		e.Version++
 		row, err := i.sealJournal(e)
 		if err != nil {
@@ -147,7 +147,7 @@ func (i *Store) DeleteJournalEntry(ctx context.Context, patientID, entryID uuid.
 		if err := checkVersion("journal entry", m.Version, expected); err != nil {
 			return err
 		}
-		now := Now()
+		now := i.now()
 		err := tx.Model(&models.Goal{}).
 			Where("source_journal_entry_id = ? AND patient_id = ?", entryID, patientID).
 			Updates(map[string]any{"source_journal_entry_id": nil, "updated_at": now, "version": gorm.Expr("version + 1")}).Error

@@ -16,7 +16,7 @@ import (
 // assessment that should have raised an alert is never stored without it.
 // It fills the ids, timestamps and version of both.
 func (m *Store) CreateAssessment(ctx context.Context, a *models.Assessment, alert *models.SafetyAlert) error {
-	now := Now()
+	now := m.now()
 	a.CreatedAt = now
 	if a.ID == uuid.Nil {
 		a.ID = uuid.Must(uuid.NewV7())
@@ -129,7 +129,7 @@ func (m *Store) AcknowledgeAlert(ctx context.Context, id uuid.UUID, sc AlertScop
 	if a.Status != models.AlertStatusOpen {
 		return a, already
 	}
-	now := Now()
+	now := m.now()
 	// An open alert has no note yet: sealing the note alone under the
 	// current key seals all the row's text.
 	acked := a
@@ -173,7 +173,7 @@ type MoodCheckIn struct {
 // CreateMoodCheckIn stores a check-in of c.PatientID with its note sealed,
 // filling its id and creation time.
 func (m *Store) CreateMoodCheckIn(ctx context.Context, c MoodCheckIn) (MoodCheckIn, error) {
-	c.CreatedAt = Now()
+	c.CreatedAt = m.now()
 	if c.ID == uuid.Nil {
 		c.ID = uuid.Must(uuid.NewV7())
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/measurement"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/store"
@@ -31,7 +32,7 @@ func TestAssessmentAndAlertAreOneTransaction(t *testing.T) {
 	if err := store.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), keys); err != nil {
 		t.Fatal(err)
 	}
-	s := store.New(db, keys)
+	s := store.New(db, keys, clock.System)
 	patient := models.User{Email: "pat@clinic.test", DisplayName: "Pat", Role: models.RolePatient, PasswordHash: "x"}
 	if err := s.CreateUser(ctx, &patient); err != nil {
 		t.Fatal(err)
@@ -39,7 +40,7 @@ func TestAssessmentAndAlertAreOneTransaction(t *testing.T) {
 	answers := []int{1, 1, 1, 1, 1, 1, 1, 1, 2}
 	newAssessment := func() *models.Assessment {
 		return &models.Assessment{PatientID: patient.ID, Instrument: measurement.PHQ9, Answers: measurement.EncodeAnswers(answers),
-			Total: 10, Severity: measurement.Moderate, TakenAt: store.Now()}
+			Total: 10, Severity: measurement.Moderate, TakenAt: clock.System()}
 	}
 	count := func(model any) int64 {
 		var n int64

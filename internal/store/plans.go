@@ -42,7 +42,7 @@ func (s *Store) CreatePlan(ctx context.Context, patientID, clinicianID uuid.UUID
 		if err != nil {
 			return fmt.Errorf("patient %s has timezone %q: %w", patientID, patient.Timezone, err)
 		}
-		now := Now()
+		now := s.now()
 		times, err := np.SessionTimes(loc, now)
 		if err != nil {
 			return err
@@ -147,7 +147,7 @@ func (s *Store) SetPlanStatus(ctx context.Context, planID, patientID uuid.UUID, 
 		if plan.Status != models.PlanStatusActive {
 			return apperr.New(apperr.Conflict, "The plan is %s, which is final.", plan.Status)
 		}
-		now := Now()
+		now := s.now()
 		switch status {
 		case models.PlanStatusCompleted:
 			var open int64

@@ -46,7 +46,7 @@ func (s *Store) AccountActive(ctx context.Context, id uuid.UUID, role string, lo
 	err := s.conn(ctx).Raw(`SELECT 1 FROM users WHERE id = ? AND role = ? AND deactivated_at IS NULL
 		AND EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = ? AND t.user_id = users.id
 			AND t.used_at IS NULL AND t.revoked_at IS NULL AND t.expires_at > ?)`,
-		id, role, login, Now()).Scan(&found).Error
+		id, role, login, s.now()).Scan(&found).Error
 	return len(found) > 0, translate(err, "")
 }
 
@@ -118,7 +118,7 @@ var erasedContent = []struct {
 // touched. An account that is already closed, or is not a patient's, is
 // ErrAccountClosed.
 func (s *Store) ErasePatient(ctx context.Context, patientID uuid.UUID, event models.AuditEvent) error {
-	now := Now()
+	now := s.now()
 	return translate(s.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		// Closing the account first locks its row: migration 00080's guard
 		// (FOR SHARE) makes content writes in flight finish before this and

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/store"
@@ -35,12 +36,12 @@ func BenchmarkAccountActive(b *testing.B) {
 	if err := store.Migrate(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)), keys); err != nil {
 		b.Fatal(err)
 	}
-	st := store.New(db, keys)
+	st := store.New(db, keys, clock.System)
 	u := models.User{Email: "bench@clinic.test", DisplayName: "Bench", Role: models.RolePatient, PasswordHash: "x"}
 	if err := st.CreateUser(ctx, &u); err != nil {
 		b.Fatal(err)
 	}
-	login := models.RefreshToken{UserID: u.ID, TokenHash: "bench", ExpiresAt: store.Now().Add(time.Hour)}
+	login := models.RefreshToken{UserID: u.ID, TokenHash: "bench", ExpiresAt: clock.System().Add(time.Hour)}
 	if err := st.CreateRefreshToken(ctx, &login); err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -31,10 +32,16 @@ import (
 type Store struct {
 	db   *gorm.DB
 	keys *seal.Keyring
+	// now is the service's clock (UTC, to the microsecond, as clock.System):
+	// every time the store records or decides by is read from it.
+	now func() time.Time
 }
 
-// New returns a Store over db, sealing with keys.
-func New(db *gorm.DB, keys *seal.Keyring) *Store { return &Store{db: db, keys: keys} }
+// New returns a Store over db, sealing with keys and reading the time from
+// now (the clock db was opened with: Options.Now).
+func New(db *gorm.DB, keys *seal.Keyring, now func() time.Time) *Store {
+	return &Store{db: db, keys: keys, now: now}
+}
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -133,7 +140,7 @@ func found(err error, what string) error {
 func (s *Store) updateVersioned(ctx context.Context, model any, what string, id uuid.UUID, expected int64, set map[string]any) error {
 	set["version"] = gorm.Expr("version + 1")
 	if _, ok := set["updated_at"]; !ok {
-		set["updated_at"] = Now()
+		set["updated_at"] = s.now()
 	}
 	q := s.conn(ctx).Model(model).Where("id = ?", id)
 	if expected != 0 {

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/ketacare/api/internal/apitest"
+	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/models"
 	"github.com/ketacare/api/internal/seal"
 	"github.com/ketacare/api/internal/store"
@@ -71,7 +72,7 @@ func newPatient(t *testing.T, db *gorm.DB, name string) models.User {
 	u := models.User{Email: name + "@clinic.test", DisplayName: name, Role: models.RolePatient, PasswordHash: "x"}
 	// Written before later migrations too: leave out their columns.
 	later := db.Omit("deactivated_at", "key_id", "emergency_contact_name_sealed", "emergency_contact_phone_sealed", "emergency_contact_relationship_sealed")
-	if err := store.New(later, testKeys(t)).CreateUser(context.Background(), &u); err != nil {
+	if err := store.New(later, testKeys(t), clock.System).CreateUser(context.Background(), &u); err != nil {
 		t.Fatal(err)
 	}
 	return u
@@ -116,7 +117,7 @@ func TestSyncMigrationLogsExistingRecords(t *testing.T) {
 	migrateTo(t, db, 40)
 	pat := newPatient(t, db, "pat")
 	other := newPatient(t, db, "other")
-	t0 := store.Now().Add(-time.Hour)
+	t0 := clock.System().Add(-time.Hour)
 	a1, a2 := newActivity(pat.ID, t0), newActivity(pat.ID, t0.Add(time.Minute))
 	g := &models.Goal{ID: uuid.Must(uuid.NewV7()), PatientID: pat.ID, Category: "other", Status: "active", KeyID: "k",
 		TitleSealed: []byte("t"), CreatedAt: t0.Add(2 * time.Minute), UpdatedAt: t0, Version: 1}
@@ -176,7 +177,7 @@ func TestSyncLogLeavesWithThePatient(t *testing.T) {
 	db := openUnmigrated(t)
 	migrateTo(t, db, 0)
 	pat, other := newPatient(t, db, "pat"), newPatient(t, db, "other")
-	for _, row := range []any{newActivity(pat.ID, store.Now()), newActivity(other.ID, store.Now())} {
+	for _, row := range []any{newActivity(pat.ID, clock.System()), newActivity(other.ID, clock.System())} {
 		if err := db.Create(row).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -206,7 +207,7 @@ func TestSyncSeqFollowsCommitOrder(t *testing.T) {
 	}
 	migrateTo(t, db, 0)
 	pat := newPatient(t, db, "pat")
-	first, second := newActivity(pat.ID, store.Now()), newActivity(pat.ID, store.Now())
+	first, second := newActivity(pat.ID, clock.System()), newActivity(pat.ID, clock.System())
 
 	tx := db.Begin()
 	if err := tx.Create(first).Error; err != nil {
@@ -262,20 +263,20 @@ func TestSyncSeqFollowsCommitOrder(t *testing.T) {
 func TestPruneSyncLog(t *testing.T) {
 	db := openUnmigrated(t)
 	migrateTo(t, db, 0)
-	s := store.New(db, testKeys(t))
+	s := store.New(db, testKeys(t), clock.System)
 	ctx := context.Background()
 	pat := newPatient(t, db, "pat")
-	gone, kept := newActivity(pat.ID, store.Now()), newActivity(pat.ID, store.Now())
+	gone, kept := newActivity(pat.ID, clock.System()), newActivity(pat.ID, clock.System())
 	for _, a := range []*models.Activity{gone, kept} {
 		if err := db.Create(a).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
-	before := store.Now().Add(-time.Second)
+	before := clock.System().Add(-time.Second)
 	if err := db.Delete(gone).Error; err != nil {
 		t.Fatal(err)
 	}
-	after := store.Now().Add(time.Second)
+	after := clock.System().Add(time.Second)
 
 	if n, err := s.PruneSyncLog(ctx, before); err != nil || n != 0 {
 		t.Fatalf("pruning before the deletion: %d, %v", n, err)
@@ -303,14 +304,14 @@ func TestSyncLogKeepsTombstoneOfReusedID(t *testing.T) {
 	db := openUnmigrated(t)
 	migrateTo(t, db, 0)
 	pat, other := newPatient(t, db, "pat"), newPatient(t, db, "other")
-	a := newActivity(pat.ID, store.Now())
+	a := newActivity(pat.ID, clock.System())
 	if err := db.Create(a).Error; err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Delete(a).Error; err != nil {
 		t.Fatal(err)
 	}
-	b := newActivity(other.ID, store.Now())
+	b := newActivity(other.ID, clock.System())
 	b.ID = a.ID
 	if err := db.Create(b).Error; err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t *models.RefreshToken) 
 // that was already used is a sign of theft (RFC 9700 §4.14.2): its whole
 // family is revoked and the call fails.
 func (s *Store) RotateRefreshToken(ctx context.Context, hash string, next *models.RefreshToken) (models.User, error) {
-	now := Now()
+	now := s.now()
 	var user models.User
 	var reused *uuid.UUID
 	err := s.conn(ctx).Transaction(func(tx *gorm.DB) error {
@@ -93,7 +93,7 @@ func (s *Store) RevokeRefreshFamily(ctx context.Context, hash string) error {
 	if err != nil {
 		return translate(err, "")
 	}
-	return s.revokeFamily(ctx, t.FamilyID, Now())
+	return s.revokeFamily(ctx, t.FamilyID, s.now())
 }
 
 func (s *Store) revokeFamily(ctx context.Context, family uuid.UUID, at time.Time) error {
@@ -107,7 +107,7 @@ func (s *Store) revokeFamily(ctx context.Context, family uuid.UUID, at time.Time
 // refresh token of theirs in the same transaction, so no device stays
 // signed in with the old password.
 func (s *Store) SetPassword(ctx context.Context, userID uuid.UUID, hash string) error {
-	now := Now()
+	now := s.now()
 	return translate(s.conn(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&models.User{}).Where("id = ?", userID).Updates(map[string]any{"password_hash": hash, "updated_at": now})
 		if res.Error != nil {

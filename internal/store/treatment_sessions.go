@@ -185,7 +185,7 @@ func (s *Store) UpdateSession(ctx context.Context, id uuid.UUID, expected int64,
 		if reflect.DeepEqual(before, ts) {
 			return nil
 		}
-		now := Now()
+		now := s.now()
 		if !reflect.DeepEqual(before.PatientView(), ts.PatientView()) {
 			ts.PatientUpdatedAt, ts.PatientVersion = now, ts.PatientVersion+1
 		}

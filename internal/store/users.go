@@ -72,7 +72,7 @@ type EmergencyContact struct{ Name, Phone, Relationship string }
 // returns the user as stored. With expected != 0 it changes nothing unless
 // the stored version is expected.
 func (s *Store) UpdateUser(ctx context.Context, id uuid.UUID, expected int64, ch UserChanges) (models.User, error) {
-	set := map[string]any{"updated_at": Now(), "version": gorm.Expr("version + 1")}
+	set := map[string]any{"updated_at": s.now(), "version": gorm.Expr("version + 1")}
 	if ch.DisplayName != nil {
 		set["display_name"] = *ch.DisplayName
 	}

@@ -26,7 +26,7 @@ func (s *Store) CreateVitalSign(ctx context.Context, v *models.VitalSign) error 
 		if v.ID == uuid.Nil {
 			v.ID = uuid.Must(uuid.NewV7())
 		}
-		v.CreatedAt = Now()
+		v.CreatedAt = s.now()
 		return tx.Create(v).Error
 	})
 	return translate(err, "")

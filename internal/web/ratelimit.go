@@ -35,8 +35,8 @@ type fixedWindow struct {
 	used  int
 }
 
-func newRateLimiter(limit int, window time.Duration, signer *auth.Signer) *rateLimiter {
-	return &rateLimiter{limit: limit, window: window, now: time.Now, signer: signer, counts: map[string]*fixedWindow{}}
+func newRateLimiter(limit int, window time.Duration, signer *auth.Signer, now func() time.Time) *rateLimiter {
+	return &rateLimiter{limit: limit, window: window, now: now, signer: signer, counts: map[string]*fixedWindow{}}
 }
 
 // take counts one request of key and returns how many remain in its window

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -24,6 +25,9 @@ const BodyLimit = "1M"
 
 // New builds the Echo instance serving the whole API.
 func New(deps handlers.Deps) (*echo.Echo, error) {
+	if deps.Now == nil {
+		return nil, errors.New("web: Deps.Now, the clock, is not set")
+	}
 	doc, err := LoadSpec(deps.Spec)
 	if err != nil {
 		return nil, err
@@ -82,7 +86,7 @@ func New(deps handlers.Deps) (*echo.Echo, error) {
 			Skipper: func(c echo.Context) bool { return c.Path() != handlers.ExportRoute }}),
 		// Before the contract check, so that requests it refuses (a bad
 		// token, a wrong role, an invalid body) count against the caller too.
-		newRateLimiter(deps.RateLimitPerMinute, time.Minute, deps.Signer).handle,
+		newRateLimiter(deps.RateLimitPerMinute, time.Minute, deps.Signer, deps.Now).handle,
 		contract.handle,
 		conditional,
 		// The audit trail wraps idempotency so that replays are audited too.
