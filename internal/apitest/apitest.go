@@ -35,6 +35,7 @@ import (
 	"github.com/ketacare/api/internal/clock"
 	"github.com/ketacare/api/internal/config"
 	"github.com/ketacare/api/internal/handlers"
+	"github.com/ketacare/api/internal/store"
 	"github.com/ketacare/api/internal/web"
 )
 
@@ -59,6 +60,11 @@ type Env struct {
 	router routers.Router
 	// statements counts what the service sends to its database.
 	statements *Statements
+	// DB is the test's own connection to the service's database, as an
+	// operator's would be: to arrange rows no request can (an old date, a
+	// legacy row) and to look at what is stored. The service's own handle
+	// stays inside it.
+	DB *gorm.DB
 }
 
 // New starts the service for one test on a fresh database and stops it when
@@ -95,22 +101,39 @@ func Boot(t testing.TB, cfg config.Config) *Env {
 
 func boot(t testing.TB, cfg config.Config, now func() time.Time) *Env {
 	t.Helper()
-	a, err := app.New(context.Background(), cfg, quietLogger(), app.WithClock(now))
+	var statements *Statements
+	count := func(db *gorm.DB) (err error) {
+		statements, err = countStatements(db)
+		return err
+	}
+	a, err := app.New(context.Background(), cfg, quietLogger(), app.WithClock(now), app.WithDatabaseObserver(count))
 	if err != nil {
 		t.Fatalf("boot service: %v", err)
-	}
-	statements, err := countStatements(a.DB)
-	if err != nil {
-		a.Close()
-		t.Fatalf("count statements: %v", err)
 	}
 	srv := serve(a)
 	t.Cleanup(func() {
 		srv.Close()
 		a.Close()
 	})
+	db := ownConnection(t, cfg, now)
 	doc, router := spec(t)
-	return &Env{T: t, App: a, Server: srv, doc: doc, router: router, statements: statements}
+	return &Env{T: t, App: a, Server: srv, doc: doc, router: router, statements: statements, DB: db}
+}
+
+// ownConnection opens the test's own connection to cfg's database, closed
+// when the test ends.
+func ownConnection(t testing.TB, cfg config.Config, now func() time.Time) *gorm.DB {
+	t.Helper()
+	db, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: 4, Now: now})
+	if err != nil {
+		t.Fatalf("the test's connection: %v", err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	})
+	return db
 }
 
 // serve starts an HTTP server for a, with the timeouts of its own.
@@ -466,7 +489,7 @@ func (e *Env) Tag(path string) string {
 			break
 		}
 		var version int64
-		if err := e.App.DB.Table(table).Select("version").Where("id = ?", id).Scan(&version).Error; err != nil {
+		if err := e.DB.Table(table).Select("version").Where("id = ?", id).Scan(&version).Error; err != nil {
 			e.T.Fatalf("version of %s: %v", path, err)
 		}
 		if version == 0 {

@@ -25,5 +25,5 @@ func (e *Env) Reboot(change func(*config.Config)) *Env {
 		srv.Close()
 		a.Close()
 	})
-	return &Env{T: e.T, App: a, Server: srv, doc: e.doc, router: e.router}
+	return &Env{T: e.T, App: a, Server: srv, doc: e.doc, router: e.router, DB: e.DB}
 }

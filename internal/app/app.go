@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,7 +36,7 @@ const RequestTimeout = 30 * time.Second
 type App struct {
 	Config config.Config
 	Log    *slog.Logger
-	DB     *gorm.DB
+	db     *gorm.DB
 	Store  *store.Store
 	Signer *auth.Signer
 	Echo   *echo.Echo
@@ -140,13 +141,22 @@ func checkServiceRole(ctx context.Context, db *gorm.DB, cfg config.Config, log *
 type Option func(*options)
 
 type options struct {
-	now func() time.Time
+	now     func() time.Time
+	observe func(*gorm.DB) error
 }
 
 // WithClock makes the service read the time from now instead of
 // clock.System: the demo seeder's clock.Replay, or a test's.
 func WithClock(now func() time.Time) Option {
 	return func(o *options) { o.now = now }
+}
+
+// WithDatabaseObserver hands the service's database handle to observe
+// once it is open, to register instruments on it (the test harness counts
+// the statements each request runs). Nothing else reaches the handle: the
+// service's own code goes through the store.
+func WithDatabaseObserver(observe func(*gorm.DB) error) Option {
+	return func(o *options) { o.observe = observe }
 }
 
 // New builds the service: it opens and migrates the database, creates the
@@ -171,12 +181,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
+	if o.observe != nil {
+		if err := o.observe(db); err != nil {
+			closeDB(db)
+			return nil, err
+		}
+	}
 	sqlDB, err := db.DB()
 	if err != nil {
 		closeDB(db)
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: log, DB: db, Store: store.New(db, dataKeys, o.now), Now: o.now,
+	a := &App{Config: cfg, Log: log, db: db, Store: store.New(db, dataKeys, o.now), Now: o.now,
 		Signer:  auth.NewSigner(o.now, cfg.JWTSecret, cfg.JWTPreviousSecrets...),
 		Metrics: metrics.New(sqlDB), ThrottleKeys: throttleKeys}
 	hasher := auth.NewHasher(cfg.HashConcurrency)
@@ -234,7 +250,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.Log.Info("listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:
-		closeDB(a.DB)
+		closeDB(a.db)
 		return err
 	case <-ctx.Done():
 	}
@@ -245,7 +261,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
-	closeDB(a.DB)
+	closeDB(a.db)
 	if err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
@@ -253,9 +269,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
+// PoolStats are the service's database connection pool's figures, as
+// /metrics reports them.
+func (a *App) PoolStats() sql.DBStats {
+	sqlDB, err := a.db.DB()
+	if err != nil {
+		return sql.DBStats{}
+	}
+	return sqlDB.Stats()
+}
+
 // Close releases the database without serving; tests that never called
 // Serve use it.
-func (a *App) Close() { closeDB(a.DB) }
+func (a *App) Close() { closeDB(a.db) }
 
 func closeDB(db *gorm.DB) {
 	if sqlDB, err := db.DB(); err == nil {

@@ -181,7 +181,7 @@ func (c *cell) ifMatch(path string) http.Header {
 	// The caller's own account (/v1/me), whose path names no record.
 	version := int64(1)
 	if c.as.ID != uuid.Nil {
-		if err := c.w.env.App.DB.Table("users").Select("version").Where("id = ?", c.as.ID).Scan(&version).Error; err != nil {
+		if err := c.w.env.DB.Table("users").Select("version").Where("id = ?", c.as.ID).Scan(&version).Error; err != nil {
 			c.t.Fatalf("version of %s: %v", c.as.ID, err)
 		}
 	}
@@ -311,7 +311,7 @@ func activePlan(c *cell) {
 		}
 	}
 	var session models.TreatmentSession
-	if err := c.w.env.App.DB.Where("plan_id = ? AND status = ?", plan.ID, models.SessionStatusScheduled).Order("sequence").Take(&session).Error; err != nil {
+	if err := c.w.env.DB.Where("plan_id = ? AND status = ?", plan.ID, models.SessionStatusScheduled).Order("sequence").Take(&session).Error; err != nil {
 		c.t.Fatalf("a scheduled session of plan %s: %v", plan.ID, err)
 	}
 	c.params["plan_id"], c.params["session_id"] = plan.ID.String(), session.ID.String()
@@ -319,7 +319,7 @@ func activePlan(c *cell) {
 
 func (w *world) activePlan() (models.TreatmentPlan, bool) {
 	var plan models.TreatmentPlan
-	err := w.env.App.DB.Where("patient_id = ? AND status = ?", w.a.patient.ID, models.PlanStatusActive).Take(&plan).Error
+	err := w.env.DB.Where("patient_id = ? AND status = ?", w.a.patient.ID, models.PlanStatusActive).Take(&plan).Error
 	return plan, err == nil
 }
 

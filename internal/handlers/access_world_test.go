@@ -206,7 +206,7 @@ func (w *world) writeRecords(t *testing.T, patient, team apitest.User, p persona
 func alertOf(t *testing.T, env *apitest.Env, assessment uuid.UUID) uuid.UUID {
 	t.Helper()
 	var a models.SafetyAlert
-	if err := env.App.DB.Where("assessment_id = ?", assessment).Take(&a).Error; err != nil {
+	if err := env.DB.Where("assessment_id = ?", assessment).Take(&a).Error; err != nil {
 		t.Fatalf("the alert of assessment %s: %v", assessment, err)
 	}
 	return a.ID
@@ -275,7 +275,7 @@ func (w *world) versions(t *testing.T) map[string]int64 {
 		} {
 			for _, id := range ids {
 				var v int64
-				if err := w.env.App.DB.Table(table).Select("version").Where("id = ?", id).Scan(&v).Error; err != nil {
+				if err := w.env.DB.Table(table).Select("version").Where("id = ?", id).Scan(&v).Error; err != nil {
 					t.Fatalf("version of %s %s: %v", table, id, err)
 				}
 				out[table+" "+id.String()] = v

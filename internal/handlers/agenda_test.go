@@ -121,7 +121,7 @@ func setColumns(t *testing.T, env *apitest.Env, model any, id uuid.UUID, cols ma
 			cols[k] = tm.UTC()
 		}
 	}
-	if err := env.App.DB.WithContext(context.Background()).Model(model).Where("id = ?", id).Updates(cols).Error; err != nil {
+	if err := env.DB.WithContext(context.Background()).Model(model).Where("id = ?", id).Updates(cols).Error; err != nil {
 		t.Fatalf("update %T %s: %v", model, id, err)
 	}
 }
@@ -571,7 +571,7 @@ func TestAgendaQueriesStayConstant(t *testing.T) {
 			Answers: measurement.EncodeAnswers(answersFor(9, 10, 0)), Total: 10, Severity: measurement.Instruments[0].Severity(10),
 			TakenAt: first.Add(time.Duration(i) * day), CreatedAt: env.App.Now()})
 	}
-	if err := env.App.DB.WithContext(context.Background()).CreateInBatches(as, 50).Error; err != nil {
+	if err := env.DB.WithContext(context.Background()).CreateInBatches(as, 50).Error; err != nil {
 		t.Fatal(err)
 	}
 

@@ -34,7 +34,7 @@ func TestAuditTrailOutlivesTheService(t *testing.T) {
 	var role string
 	env := apitest.NewWith(t, func(c *config.Config) { role = apitest.LeastPrivilege(t, c) })
 	var who string
-	if err := env.App.DB.Raw("SELECT current_user").Scan(&who).Error; err != nil || who != role {
+	if err := env.DB.Raw("SELECT current_user").Scan(&who).Error; err != nil || who != role {
 		t.Fatalf("the service logs in as %q (%v), want the new role %q", who, err, role)
 	}
 
@@ -85,7 +85,7 @@ func TestAuditTrailOutlivesTheService(t *testing.T) {
 			t.Fatalf("the trail went from %d events to %d", events, n)
 		}
 	}
-	t.Run("the service's role", func(t *testing.T) { refusedAsService(t, env.App.DB) })
+	t.Run("the service's role", func(t *testing.T) { refusedAsService(t, env.DB) })
 
 	t.Run("the owner's TRUNCATE", func(t *testing.T) {
 		err := owner.Exec("TRUNCATE audit_events").Error
@@ -104,7 +104,7 @@ func TestAuditTrailOutlivesTheService(t *testing.T) {
 			t.Fatal(err)
 		}
 		again := env.For(t).Reboot(func(*config.Config) {})
-		refusedAsService(t, again.App.DB)
+		refusedAsService(t, again.DB)
 		again.Get("/v1/patients/"+c.patient.ID.String()+"/journal-entries/"+entry.ID.String(), c.clinician.Token).Expect(t, http.StatusOK)
 		if n := count(t); n != events+1 {
 			t.Fatalf("after one more audited read the trail has %d events, want %d", n, events+1)

@@ -64,10 +64,10 @@ func TestAuditTrail(t *testing.T) {
 	env.Get("/v1/me/access-log", "").Expect(t, http.StatusUnauthorized)
 
 	// Append-only, in the database itself.
-	if err := env.App.DB.Exec("UPDATE audit_events SET actor_role = 'admin'").Error; err == nil {
+	if err := env.DB.Exec("UPDATE audit_events SET actor_role = 'admin'").Error; err == nil {
 		t.Fatal("the trail must refuse updates")
 	}
-	if err := env.App.DB.Exec("DELETE FROM audit_events").Error; err == nil {
+	if err := env.DB.Exec("DELETE FROM audit_events").Error; err == nil {
 		t.Fatal("the trail must refuse deletes")
 	}
 	for _, row := range rawRows(t, env, "audit_events") {

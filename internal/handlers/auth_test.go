@@ -357,7 +357,7 @@ func TestRevokedLoginRefusedAtOnce(t *testing.T) {
 			env.Get("/v1/me", rotated.AccessToken).Expect(t, http.StatusUnauthorized)
 		}, false},
 		{"refresh token expired", func(t *testing.T, env *apitest.Env, _, _ apitest.User, tk api.AuthTokens) {
-			err := env.App.DB.Model(&models.RefreshToken{}).Where("token_hash = ?", auth.HashRefreshToken(tk.RefreshToken)).
+			err := env.DB.Model(&models.RefreshToken{}).Where("token_hash = ?", auth.HashRefreshToken(tk.RefreshToken)).
 				Update("expires_at", env.App.Now().Add(-time.Second)).Error
 			if err != nil {
 				t.Fatal(err)

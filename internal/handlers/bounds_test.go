@@ -80,7 +80,7 @@ func TestSessionListsAtMostAThousandEntries(t *testing.T) {
 		entries[i] = models.JournalEntry{ID: uuid.Must(uuid.NewV7()), PatientID: c.patient.ID, SessionID: &session,
 			KeyID: "bounds-test", BodySealed: []byte("sealed"), InsightsSealed: []byte("sealed"), CreatedAt: at, UpdatedAt: at, Version: 1}
 	}
-	if err := env.App.DB.CreateInBatches(entries, 200).Error; err != nil {
+	if err := env.DB.CreateInBatches(entries, 200).Error; err != nil {
 		t.Fatal(err)
 	}
 	var s api.TreatmentSession

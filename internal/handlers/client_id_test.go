@@ -84,7 +84,7 @@ func TestClientMadeIDs(t *testing.T) {
 			t.Fatalf("safety notice missing: %v / %v", first["safety"], again["safety"])
 		}
 		var alerts []map[string]any
-		env.App.DB.Table("safety_alerts").Where("assessment_id = ?", first["id"]).Find(&alerts)
+		env.DB.Table("safety_alerts").Where("assessment_id = ?", first["id"]).Find(&alerts)
 		if len(alerts) != 1 {
 			t.Fatalf("%d alerts for one assessment, want 1", len(alerts))
 		}

@@ -22,21 +22,21 @@ func newSession(t *testing.T, env *apitest.Env, patientID, clinicianID uuid.UUID
 	t.Helper()
 	now := env.App.Now()
 	var plan models.TreatmentPlan
-	err := env.App.DB.Where("patient_id = ? AND status = ?", patientID, "active").Take(&plan).Error
+	err := env.DB.Where("patient_id = ? AND status = ?", patientID, "active").Take(&plan).Error
 	if err != nil {
 		plan = models.TreatmentPlan{ID: uuid.Must(uuid.NewV7()), PatientID: patientID, CreatedBy: clinicianID,
 			StartDate: now.Truncate(24 * time.Hour), SessionsPerWeek: 2, SessionCount: 6, Route: models.RouteIVInfusion,
 			Status: "active", Timezone: "UTC", CreatedAt: now, UpdatedAt: now, Version: 1}
-		if err := env.App.DB.Create(&plan).Error; err != nil {
+		if err := env.DB.Create(&plan).Error; err != nil {
 			t.Fatalf("create plan: %v", err)
 		}
 	}
 	var n int64
-	env.App.DB.Model(&models.TreatmentSession{}).Where("plan_id = ?", plan.ID).Count(&n)
+	env.DB.Model(&models.TreatmentSession{}).Where("plan_id = ?", plan.ID).Count(&n)
 	sess := models.TreatmentSession{ID: uuid.Must(uuid.NewV7()), PlanID: plan.ID, PatientID: patientID, Sequence: int(n) + 1,
 		ScheduledAt: now.Add(-48 * time.Hour), Status: "completed", Route: models.RouteIVInfusion,
 		CreatedAt: now, UpdatedAt: now, Version: 1, PatientUpdatedAt: now, PatientVersion: 1}
-	if err := env.App.DB.Create(&sess).Error; err != nil {
+	if err := env.DB.Create(&sess).Error; err != nil {
 		t.Fatalf("create session: %v", err)
 	}
 	return sess.ID
@@ -90,7 +90,7 @@ func expectInvalid(t *testing.T, env *apitest.Env, method, path, token string, b
 func rawRows(t *testing.T, env *apitest.Env, table string) []map[string]any {
 	t.Helper()
 	var rows []map[string]any
-	if err := env.App.DB.Table(table).Find(&rows).Error; err != nil {
+	if err := env.DB.Table(table).Find(&rows).Error; err != nil {
 		t.Fatalf("read %s: %v", table, err)
 	}
 	return rows
@@ -113,7 +113,7 @@ func rawText(row map[string]any) string {
 func rawKeyID(t *testing.T, env *apitest.Env, table string, id uuid.UUID) string {
 	t.Helper()
 	var keyID string
-	if err := env.App.DB.Raw("SELECT key_id FROM "+table+" WHERE id = ?", id).Row().Scan(&keyID); err != nil {
+	if err := env.DB.Raw("SELECT key_id FROM "+table+" WHERE id = ?", id).Row().Scan(&keyID); err != nil {
 		t.Fatalf("key id of %s %s: %v", table, id, err)
 	}
 	return keyID

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/ketacare/api/internal/api"
 	"github.com/ketacare/api/internal/apitest"
@@ -320,32 +319,34 @@ func TestJournalEntryIDsBySession(t *testing.T) {
 	postEntry(t, env, c.patient.Token, map[string]any{"body": "d"})
 	postEntry(t, env, c.otherPatient.Token, map[string]any{"body": "e", "session_id": other, "shared_with_care_team": true})
 
-	var queries int
-	if err := env.App.DB.Callback().Query().After("gorm:query").Register("test:count_queries", func(*gorm.DB) { queries++ }); err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	sessions := []uuid.UUID{s1, s2, s3, other}
-	all, err := env.App.Store.JournalEntryIDsBySession(ctx, c.patient.ID, sessions, false)
+	var all map[uuid.UUID][]uuid.UUID
+	var err error
+	ran := env.Statements().Of(func() {
+		all, err = env.App.Store.JournalEntryIDsBySession(ctx, c.patient.ID, sessions, false)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if queries != 1 {
-		t.Fatalf("%d queries, want one for any number of sessions", queries)
+	if ran.Total() != 1 {
+		t.Fatalf("%d statements, want one for any number of sessions", ran.Total())
 	}
 	if len(all) != 2 || !slices.Equal(all[s1], []uuid.UUID{e1.ID, e2.ID}) || !slices.Equal(all[s2], []uuid.UUID{e3.ID}) {
 		t.Fatalf("all entries by session: %v", all)
 	}
-	shared, err := env.App.Store.JournalEntryIDsBySession(ctx, c.patient.ID, sessions, true)
-	if err != nil {
-		t.Fatal(err)
+	var shared map[uuid.UUID][]uuid.UUID
+	ran = env.Statements().Of(func() { shared, err = env.App.Store.JournalEntryIDsBySession(ctx, c.patient.ID, sessions, true) })
+	if err != nil || ran.Total() != 1 {
+		t.Fatalf("shared entries: %v, %d statements, want one", err, ran.Total())
 	}
 	if len(shared) != 1 || !slices.Equal(shared[s1], []uuid.UUID{e1.ID}) {
 		t.Fatalf("shared entries by session: %v", shared)
 	}
-	none, err := env.App.Store.JournalEntryIDsBySession(ctx, c.patient.ID, nil, false)
-	if err != nil || len(none) != 0 || queries != 2 {
-		t.Fatalf("no sessions must need no query: %v, %v, %d queries", none, err, queries)
+	var none map[uuid.UUID][]uuid.UUID
+	ran = env.Statements().Of(func() { none, err = env.App.Store.JournalEntryIDsBySession(ctx, c.patient.ID, nil, false) })
+	if err != nil || len(none) != 0 || ran.Total() != 0 {
+		t.Fatalf("no sessions must need no query: %v, %v, %d statements", none, err, ran.Total())
 	}
 }
 

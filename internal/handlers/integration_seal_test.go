@@ -115,7 +115,7 @@ func (w clinicalWords) readBack(t *testing.T, env *apitest.Env, c clinic, s api.
 func expectNoClearText(t *testing.T, env *apitest.Env, words []string) {
 	t.Helper()
 	expectNoClearRows(t, env, words)
-	if store.Dialect(env.App.DB) != store.SQLite {
+	if store.Dialect(env.DB) != store.SQLite {
 		return
 	}
 	files, _ := filepath.Glob(filepath.Join(env.App.Config.DataDir, "ketacare.db*"))
@@ -139,7 +139,7 @@ func expectNoClearText(t *testing.T, env *apitest.Env, words []string) {
 // it, and fails for each of the words found.
 func expectNoClearRows(t *testing.T, env *apitest.Env, words []string) {
 	t.Helper()
-	tables, err := env.App.DB.Migrator().GetTables()
+	tables, err := env.DB.Migrator().GetTables()
 	if err != nil || len(tables) < 10 {
 		t.Fatalf("tables %v: %v", tables, err)
 	}
@@ -281,14 +281,14 @@ func TestTamperedWordsAreAnError(t *testing.T) {
 	read := func(table, column string, id uuid.UUID) []byte {
 		t.Helper()
 		var v []byte
-		if err := env.App.DB.Raw("SELECT "+column+" FROM "+table+" WHERE id = ?", id).Row().Scan(&v); err != nil {
+		if err := env.DB.Raw("SELECT "+column+" FROM "+table+" WHERE id = ?", id).Row().Scan(&v); err != nil {
 			t.Fatal(err)
 		}
 		return v
 	}
 	write := func(table, column string, id uuid.UUID, v []byte) {
 		t.Helper()
-		if err := env.App.DB.Exec("UPDATE "+table+" SET "+column+" = ? WHERE id = ?", v, id).Error; err != nil {
+		if err := env.DB.Exec("UPDATE "+table+" SET "+column+" = ? WHERE id = ?", v, id).Error; err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -489,7 +489,7 @@ func TestPagingWhileOthersWrite(t *testing.T) {
 		}
 	}
 	var n int64
-	env.App.DB.Table("mood_check_ins").Count(&n)
+	env.DB.Table("mood_check_ins").Count(&n)
 	if n <= existing {
 		t.Fatalf("no check-ins were written while paging (%d in all)", n)
 	}

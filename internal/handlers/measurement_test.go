@@ -88,7 +88,7 @@ func seedSessions(t *testing.T, env *apitest.Env, patient, clinician uuid.UUID, 
 	plan := models.TreatmentPlan{ID: uuid.Must(uuid.NewV7()), PatientID: patient, CreatedBy: clinician, StartDate: now.Truncate(24 * time.Hour),
 		SessionsPerWeek: 2, SessionCount: max(1, len(statuses)), Route: models.RouteIntranasal, Status: planStatus,
 		CreatedAt: now, UpdatedAt: now, Version: 1}
-	db := env.App.DB.WithContext(context.Background())
+	db := env.DB.WithContext(context.Background())
 	if err := db.Create(&plan).Error; err != nil {
 		t.Fatalf("seed plan: %v", err)
 	}

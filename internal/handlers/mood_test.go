@@ -188,7 +188,7 @@ func TestMoodNotesAreSealedAtRest(t *testing.T) {
 
 	// A note copied into another check-in's row does not open there: the
 	// answer is an error, never someone else's words.
-	db := env.App.DB.WithContext(context.Background())
+	db := env.DB.WithContext(context.Background())
 	var sealed []byte
 	if err := db.Raw("SELECT note_sealed FROM mood_check_ins WHERE id = ?", m.ID).Row().Scan(&sealed); err != nil {
 		t.Fatal(err)

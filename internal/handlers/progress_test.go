@@ -38,7 +38,7 @@ func journal(t *testing.T, env *apitest.Env, who apitest.User, at *time.Time, sh
 	if at == nil {
 		return
 	}
-	err := env.App.DB.WithContext(context.Background()).Model(&models.JournalEntry{}).Where("id = ?", e.ID).
+	err := env.DB.WithContext(context.Background()).Model(&models.JournalEntry{}).Where("id = ?", e.ID).
 		Updates(map[string]any{"created_at": at.UTC(), "updated_at": at.UTC()}).Error
 	if err != nil {
 		t.Fatal(err)
@@ -276,7 +276,7 @@ func TestProgressQueriesStayConstant(t *testing.T) {
 	// A long history: 150 more PHQ-9s starting long before the first, 60
 	// check-ins (written straight to the database), 20 journal entries, 10
 	// goals and 20 sessions.
-	db := env.App.DB.WithContext(context.Background())
+	db := env.DB.WithContext(context.Background())
 	first := time.Now().UTC().Add(-400 * day)
 	var as []models.Assessment
 	for i := range 150 {

@@ -302,7 +302,7 @@ func TestExportFailingMidwayCutsTheConnection(t *testing.T) {
 		postEntry(t, env, c.patient.Token, map[string]any{"body": strings.Repeat("The long walk home. ", 900)})
 	}
 	m := checkIn(t, env, c.patient, map[string]any{"mood": 3, "note": "Words that will not open."})
-	if err := env.App.DB.Exec("UPDATE mood_check_ins SET note_sealed = ? WHERE id = ?", []byte("not a sealed value"), m.ID).Error; err != nil {
+	if err := env.DB.Exec("UPDATE mood_check_ins SET note_sealed = ? WHERE id = ?", []byte("not a sealed value"), m.ID).Error; err != nil {
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequest(http.MethodGet, env.Server.URL+"/v1/me/export", nil)
@@ -355,7 +355,7 @@ func rowCounts(t *testing.T, env *apitest.Env, tables map[string]string, id any)
 	out := map[string]int64{}
 	for table, where := range tables {
 		var n int64
-		if err := env.App.DB.Table(table).Where(where, id).Count(&n).Error; err != nil {
+		if err := env.DB.Table(table).Where(where, id).Count(&n).Error; err != nil {
 			t.Fatalf("count %s: %v", table, err)
 		}
 		out[table] = n
@@ -410,7 +410,7 @@ func TestEraseMe(t *testing.T) {
 		}
 	}
 	var checkIns int64
-	env.App.DB.Table("goal_check_ins").Where("id IN ?", aRecs.ids["goal_check_ins"]).Count(&checkIns)
+	env.DB.Table("goal_check_ins").Where("id IN ?", aRecs.ids["goal_check_ins"]).Count(&checkIns)
 	if checkIns != 0 {
 		t.Errorf("goal_check_ins still holds %d of the patient's check-ins", checkIns)
 	}
@@ -430,7 +430,7 @@ func TestEraseMe(t *testing.T) {
 	// Every token is dead; signing in with the right password answers
 	// exactly as a wrong one does.
 	var live int64
-	env.App.DB.Table("refresh_tokens").Where("user_id = ? AND revoked_at IS NULL", a.patient.ID).Count(&live)
+	env.DB.Table("refresh_tokens").Where("user_id = ? AND revoked_at IS NULL", a.patient.ID).Count(&live)
 	if live != 0 {
 		t.Errorf("%d refresh tokens are still live", live)
 	}
@@ -509,7 +509,7 @@ func TestErasureKeepsTheSyncLogWhole(t *testing.T) {
 		"mood_check_ins":  {"mood": 5, "key_id": "k", "taken_at": now, "created_at": now},
 	} {
 		row["id"], row["patient_id"] = uuid.New(), a.patient.ID
-		err := env.App.DB.Table(table).Create(row).Error
+		err := env.DB.Table(table).Create(row).Error
 		if err == nil || !strings.Contains(err.Error(), "account closed") {
 			t.Errorf("%s took a row for a closed account: %v", table, err)
 		}
@@ -517,10 +517,10 @@ func TestErasureKeepsTheSyncLogWhole(t *testing.T) {
 
 	// The feed itself needs an open account and a live login: reopen both
 	// behind the API's back.
-	if err := env.App.DB.Exec("UPDATE users SET deactivated_at = NULL WHERE id = ?", a.patient.ID).Error; err != nil {
+	if err := env.DB.Exec("UPDATE users SET deactivated_at = NULL WHERE id = ?", a.patient.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := env.App.DB.Exec("UPDATE refresh_tokens SET revoked_at = NULL WHERE user_id = ?", a.patient.ID).Error; err != nil {
+	if err := env.DB.Exec("UPDATE refresh_tokens SET revoked_at = NULL WHERE user_id = ?", a.patient.ID).Error; err != nil {
 		t.Fatal(err)
 	}
 	feed := newSyncClient(env, a.patient.Token)
@@ -712,7 +712,7 @@ func TestNothingIsWrittenAfterTheErasure(t *testing.T) {
 		}
 	}
 	var checkIns int64
-	env.App.DB.Table("goal_check_ins").Where("goal_id = ?", goal.ID).Count(&checkIns)
+	env.DB.Table("goal_check_ins").Where("goal_id = ?", goal.ID).Count(&checkIns)
 	if checkIns != 0 {
 		t.Errorf("%d check-ins survived their goal", checkIns)
 	}
@@ -822,10 +822,7 @@ func TestStalledExportsLeaveThePoolToOthers(t *testing.T) {
 		t.Fatalf("seed journals: %v", err)
 	}
 	other := env.Patient("Someone else")
-	sqlDB, err := env.App.DB.DB()
-	if err != nil {
-		t.Fatal(err)
-	}
+	pool := env.App
 
 	opened := make([]stalledExport, exports)
 	var wg sync.WaitGroup
@@ -846,7 +843,7 @@ func TestStalledExportsLeaveThePoolToOthers(t *testing.T) {
 	// them get there, well within the stall timeout, so that what follows
 	// happens while they hang.
 	time.Sleep(stall / 3)
-	if inUse := sqlDB.Stats().InUse; inUse != limit {
+	if inUse := pool.PoolStats().InUse; inUse != limit {
 		t.Errorf("%d pooled connections in use while the exports stall, want %d: one per export admitted", inUse, limit)
 	}
 
@@ -863,7 +860,7 @@ func TestStalledExportsLeaveThePoolToOthers(t *testing.T) {
 	if res.StatusCode != http.StatusOK || took > answerIn {
 		t.Fatalf("GET /v1/me while exports stall: %d after %v, want 200 within %v", res.StatusCode, took, answerIn)
 	}
-	if inUse := sqlDB.Stats().InUse; inUse != limit {
+	if inUse := pool.PoolStats().InUse; inUse != limit {
 		t.Fatalf("%d pooled connections in use after GET /v1/me, want the %d exports' still: they must still be stalled", inUse, limit)
 	}
 
@@ -908,9 +905,9 @@ func TestStalledExportsLeaveThePoolToOthers(t *testing.T) {
 	// stalled exports are cut, their snapshots rolled back and their
 	// connections back in the pool.
 	deadline := start.Add(freedAfter)
-	for sqlDB.Stats().InUse != 0 {
+	for pool.PoolStats().InUse != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d pooled connections still in use %v after the exports stalled", sqlDB.Stats().InUse, freedAfter)
+			t.Fatalf("%d pooled connections still in use %v after the exports stalled", pool.PoolStats().InUse, freedAfter)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -133,7 +133,7 @@ func TestMigrationSealsExistingText(t *testing.T) {
 	// The clear columns are gone; a session with nothing to seal stays
 	// without a key id.
 	for _, table := range []string{"users", "treatment_sessions", "candidacy_evaluations", "safety_alerts"} {
-		cols, err := env.App.DB.Migrator().ColumnTypes(table)
+		cols, err := env.DB.Migrator().ColumnTypes(table)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func TestMigrationSealsExistingText(t *testing.T) {
 		}
 	}
 	var unsealed int64
-	env.App.DB.Table("treatment_sessions").Where("key_id IS NULL").Count(&unsealed)
+	env.DB.Table("treatment_sessions").Where("key_id IS NULL").Count(&unsealed)
 	if want := int64(21*4 - 1); unsealed != want {
 		t.Errorf("%d sessions without a key id, want the %d that had no text", unsealed, want)
 	}

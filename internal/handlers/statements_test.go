@@ -137,7 +137,7 @@ func statementCases() map[string]statementCase {
 func TestStatementsStayConstant(t *testing.T) {
 	env := apitest.New(t)
 	cases := statementCases()
-	if store.Dialect(env.App.DB) == store.Postgres {
+	if store.Dialect(env.DB) == store.Postgres {
 		// The export's snapshot first takes the advisory lock that allows
 		// one export per account across instances.
 		c := cases["exportMyData"]

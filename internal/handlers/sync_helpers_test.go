@@ -200,7 +200,7 @@ func serverState(t testing.TB, env *apitest.Env, patient apitest.User) map[syncK
 	out := map[syncKey]map[string]any{}
 	ids := func(query string) []uuid.UUID {
 		var ids []uuid.UUID
-		if err := env.App.DB.Raw(query, patient.ID).Scan(&ids).Error; err != nil {
+		if err := env.DB.Raw(query, patient.ID).Scan(&ids).Error; err != nil {
 			t.Fatalf("%s: %v", query, err)
 		}
 		return ids

@@ -385,7 +385,7 @@ func TestSyncTokenExpiry(t *testing.T) {
 		// The first deletion was 91 days ago; the second 89.
 		now := time.Now().UTC()
 		age := func(id uuid.UUID, ago time.Duration) {
-			if err := env.App.DB.Exec("UPDATE sync_changes SET deleted_at = ? WHERE record_id = ?", now.Add(-ago), id).Error; err != nil {
+			if err := env.DB.Exec("UPDATE sync_changes SET deleted_at = ? WHERE record_id = ?", now.Add(-ago), id).Error; err != nil {
 				t.Fatal(err)
 			}
 		}

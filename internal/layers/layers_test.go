@@ -61,7 +61,7 @@ var allowed = map[string][]string{
 	"internal/web":     join(vocabularies, []string{"internal/auth", "internal/handlers", "internal/metrics", "internal/policy", "internal/reqctx", "internal/store"}),
 	"internal/app":     join(domain, vocabularies, []string{"internal/accounts", "internal/auth", "internal/config", "internal/handlers", "internal/metrics", "internal/store", "internal/web"}),
 	"internal/demo":    join(vocabularies, []string{"internal/accounts", "internal/app", "internal/auth", "internal/config", "internal/store"}),
-	"internal/apitest": join(vocabularies, []string{"internal/accounts", "internal/app", "internal/auth", "internal/config", "internal/handlers", "internal/web"}),
+	"internal/apitest": join(vocabularies, []string{"internal/accounts", "internal/app", "internal/auth", "internal/config", "internal/handlers", "internal/store", "internal/web"}),
 	"cmd/api":          {"internal/app", "internal/config", "internal/demo"},
 	"bench":            join(domain, vocabularies, []string{"internal/app", "internal/auth", "internal/config", "internal/store"}),
 }

@@ -60,7 +60,7 @@ func BenchmarkAccountActive(b *testing.B) {
 // ends with the export's transaction, however the export ends.
 func TestOneExportPerAccountAcrossInstances(t *testing.T) {
 	a := apitest.New(t)
-	if store.Dialect(a.App.DB) != store.Postgres {
+	if store.Dialect(a.DB) != store.Postgres {
 		t.Skip("SQLite belongs to one instance: the per-instance limit is the whole of it (TestStalledExportsLeaveThePoolToOthers)")
 	}
 	b := a.Reboot(func(*config.Config) {})
