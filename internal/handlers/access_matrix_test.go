@@ -19,6 +19,7 @@ import (
 // name the owner's record beneath a patient they may see. An operation of
 // the spec without a row fails the test, so no endpoint skips it.
 func TestAccessMatrix(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	ops := specOps(env.Spec())
 	matrix := accessMatrix(t)

@@ -10,6 +10,7 @@ import (
 )
 
 func TestMe(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	p := env.Patient("Robin")
 
@@ -65,6 +66,7 @@ func TestMe(t *testing.T) {
 }
 
 func TestCliniciansAreAdminOnly(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	patient := env.Patient("Pat")
@@ -99,6 +101,7 @@ func TestCliniciansAreAdminOnly(t *testing.T) {
 }
 
 func TestListCliniciansPages(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	want := map[string]bool{}
@@ -149,6 +152,7 @@ func TestListCliniciansPages(t *testing.T) {
 // a stale ETag, is refused and told the current version, and nothing of the
 // first edit is lost.
 func TestConditionalRequests(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	p := env.Patient("Sky")
 	path := "/v1/patients/" + p.ID.String()

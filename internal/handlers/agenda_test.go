@@ -226,6 +226,7 @@ func (ex agendaExample) want() []api.AgendaItem {
 func ptr[T any](v T) *T { return &v }
 
 func TestAgendaWorkedExample(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	ex := newAgendaExample(t, env)
 	d := ex.days
@@ -281,6 +282,7 @@ func TestAgendaWorkedExample(t *testing.T) {
 }
 
 func TestAgendaItemsGoWhenDone(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	ex := newAgendaExample(t, env)
 	d, p := ex.days, ex.c.patient
@@ -361,6 +363,7 @@ func completedSession(t *testing.T, env *apitest.Env, c clinic, ended time.Time)
 }
 
 func TestAgendaIntegrationWindow(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	// New York, where an evening session ends on the next day in UTC.
@@ -409,6 +412,7 @@ func TestAgendaIntegrationWindow(t *testing.T) {
 }
 
 func TestAgendaPHQ9(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := eligibleClinic(t, env)
 	// Sydney, south of the equator, whose daylight saving runs the other
@@ -469,6 +473,7 @@ func prevDSTChange(t *testing.T, loc *time.Location) time.Time {
 // change and the ones listed now after it: counted in days they stay at
 // 18:00 local time, where counting in hours would move them by one.
 func TestAgendaAcrossDaylightSaving(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	setTimezone(t, env, c, "Europe/Berlin")
@@ -508,6 +513,7 @@ func TestAgendaAcrossDaylightSaving(t *testing.T) {
 }
 
 func TestAgendaAccess(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	for _, tc := range []struct {
@@ -544,6 +550,7 @@ func TestAgendaAccess(t *testing.T) {
 // again with a lot, and requires the same number of database statements
 // (one of them the account check every authenticated request makes).
 func TestAgendaQueriesStayConstant(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	ex := newAgendaExample(t, env)
 	p := ex.c.patient

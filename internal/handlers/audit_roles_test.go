@@ -28,6 +28,7 @@ import (
 // audit trail; the owner's TRUNCATE is refused by the trigger; and a right
 // granted by hand is taken back at the next start.
 func TestAuditTrailOutlivesTheService(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TEST_DATABASE_URL") == "" {
 		t.Skip("database roles are PostgreSQL's: on SQLite whoever can write the file can change anything (docs/security.md); set TEST_DATABASE_URL")
 	}
@@ -116,6 +117,7 @@ func TestAuditTrailOutlivesTheService(t *testing.T) {
 // as a PostgreSQL superuser, which could switch off every guard of the
 // audit trail whatever it was granted.
 func TestProductionRefusesASuperuser(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("TEST_DATABASE_URL") == "" {
 		t.Skip("superusers are PostgreSQL's; set TEST_DATABASE_URL")
 	}

@@ -14,6 +14,7 @@ import (
 // patient's records are recorded, the patient's own are not; the patient
 // sees who accessed them; the trail holds no content and cannot be edited.
 func TestAuditTrail(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	entry := postEntry(t, env, c.patient.Token, map[string]any{"body": "A private thought.", "shared_with_care_team": true})

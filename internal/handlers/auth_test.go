@@ -53,6 +53,7 @@ func noSecrets(t *testing.T, r *apitest.Response) {
 }
 
 func TestRegister(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	r := register(env, "Alex.Doe@Example.com", "a-decent-passphrase", "Alex").Expect(t, http.StatusCreated)
 	noSecrets(t, r)
@@ -99,6 +100,7 @@ func TestRegister(t *testing.T) {
 }
 
 func TestRegisterRejectsOtherMediaTypes(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	r := env.Do(apitest.Request{Method: http.MethodPost, Path: "/v1/auth/register", ContentType: "text/plain",
 		Body: `{"email":"c@example.com","password":"a-decent-passphrase","display_name":"C"}`})
@@ -106,6 +108,7 @@ func TestRegisterRejectsOtherMediaTypes(t *testing.T) {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	register(env, "sam@example.com", "a-decent-passphrase", "Sam").Expect(t, http.StatusCreated)
 
@@ -127,6 +130,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestRefreshRotationAndReuse(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	first := tokens(t, register(env, "kim@example.com", "a-decent-passphrase", "Kim").Expect(t, http.StatusCreated))
 
@@ -153,6 +157,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	tk := tokens(t, register(env, "lee@example.com", "a-decent-passphrase", "Lee").Expect(t, http.StatusCreated))
 	rotated := tokens(t, env.Post("/v1/auth/refresh", "", map[string]any{"refresh_token": tk.RefreshToken}).Expect(t, http.StatusOK))
@@ -165,6 +170,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestAccessTokenChecks(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	p, other := env.Patient("Pat"), env.Patient("Other")
 	secret := env.App.Config.JWTSecret
@@ -249,6 +255,7 @@ func flip(s string) string {
 // further attempts at it, even with the right password; a success clears
 // them. The rules in detail: internal/throttle tests and throttle_test.go.
 func TestLoginThrottling(t *testing.T) {
+	t.Parallel()
 	env := apitest.NewWith(t, func(c *config.Config) { c.TrustedProxies = []string{"127.0.0.1"} })
 	register(env, "max@example.com", "a-decent-passphrase", "Max").Expect(t, http.StatusCreated)
 	attempt := func(from, email, password string) *apitest.Response {
@@ -286,6 +293,7 @@ func TestLoginThrottling(t *testing.T) {
 }
 
 func TestPasswordChangeSignsOutEverywhere(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	phone := tokens(t, register(env, "ren@example.com", "a-decent-passphrase", "Ren").Expect(t, http.StatusCreated))
 	tablet := tokens(t, login(env, "ren@example.com", "a-decent-passphrase").Expect(t, http.StatusOK))
@@ -314,6 +322,7 @@ func TestPasswordChangeSignsOutEverywhere(t *testing.T) {
 }
 
 func TestAdminResetsPassword(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	patient := tokens(t, register(env, "ida@example.com", "a-decent-passphrase", "Ida").Expect(t, http.StatusCreated))
@@ -338,6 +347,7 @@ func TestAdminResetsPassword(t *testing.T) {
 // access tokens on the next request, not 15 minutes later; the account's
 // other logins are untouched unless the account's every login ended.
 func TestRevokedLoginRefusedAtOnce(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		// end ends the login tk (signed in as p); admin may act on p.

@@ -24,6 +24,7 @@ import (
 // TestProblemStaysBounded sends a body of many long unknown fields: the 400
 // names the first 100, each cut short, and still counts them all.
 func TestProblemStaysBounded(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	p := env.Patient("Alex")
 	body := map[string]any{"body": "A day by the sea."}
@@ -48,6 +49,7 @@ func TestProblemStaysBounded(t *testing.T) {
 // TestAgendaKeepsTheSoonest lists more reminders than an agenda holds: it
 // keeps the 200 due soonest.
 func TestAgendaKeepsTheSoonest(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	p := env.Patient("Alex")
 	// Each new goal is due a check-in in 7 and in 14 days: 202 reminders.
@@ -70,6 +72,7 @@ func TestAgendaKeepsTheSoonest(t *testing.T) {
 // TestSessionListsAtMostAThousandEntries writes one more journal entry
 // about a session than its integration lists: the oldest 1,000 are listed.
 func TestSessionListsAtMostAThousandEntries(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	session := seedSessions(t, env, c.patient.ID, c.clinician.ID, models.PlanStatusActive, models.SessionStatusCompleted)[0]

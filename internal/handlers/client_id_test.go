@@ -15,6 +15,7 @@ import (
 // that lost the response can retry offline: the retry answers 200 with the
 // same record and creates nothing; the same id from anyone else is 409.
 func TestClientMadeIDs(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c, _, sessions := plannedClinic(t, env)
 	colleague := env.Clinician("Dr. Second", "therapist")
@@ -92,6 +93,7 @@ func TestClientMadeIDs(t *testing.T) {
 }
 
 func TestClientMadePlanID(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := eligibleClinic(t, env)
 	body := map[string]any{"id": uuid.New(), "start_date": localDate(t, "UTC", 1), "sessions_per_week": 3, "route": "intranasal"}

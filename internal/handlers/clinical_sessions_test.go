@@ -35,6 +35,7 @@ func getSession(t *testing.T, env *apitest.Env, token string, s api.TreatmentSes
 func timeAgo(d time.Duration) string { return time.Now().Add(-d).UTC().Format(time.RFC3339) }
 
 func TestSessionFieldPermissions(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c, _, sessions := plannedClinic(t, env)
 	s := sessions[0]
@@ -71,6 +72,7 @@ func TestSessionFieldPermissions(t *testing.T) {
 }
 
 func TestPatientPreparesSession(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c, _, sessions := plannedClinic(t, env)
 	path := sessionURL(sessions[1])
@@ -130,6 +132,7 @@ func TestPatientPreparesSession(t *testing.T) {
 }
 
 func TestSessionNotesAreTheCareTeams(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c, plan, sessions := plannedClinic(t, env)
 	s := sessions[0]
@@ -181,6 +184,7 @@ func TestSessionNotesAreTheCareTeams(t *testing.T) {
 }
 
 func TestSessionLifecycle(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c, _, sessions := plannedClinic(t, env)
 	patch := func(s api.TreatmentSession, who apitest.User, body map[string]any, status int) apitest.Problem {
@@ -257,6 +261,7 @@ func TestSessionLifecycle(t *testing.T) {
 }
 
 func TestListSessions(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c, first, _ := plannedClinic(t, env)
 	pid := c.patient.ID.String()
@@ -347,6 +352,7 @@ func TestListSessions(t *testing.T) {
 }
 
 func TestVitalSigns(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c, _, sessions := plannedClinic(t, env)
 	path := sessionURL(sessions[0]) + "/vitals"
@@ -450,6 +456,7 @@ func sessionAs(t *testing.T, env *apitest.Env, token string, s api.TreatmentSess
 // the tag its caller was given: the patient's conflicts with changes they
 // can see, the care team's with any change.
 func TestClinicalNotesLeaveThePatientsViewAlone(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c, _, sessions := plannedClinic(t, env)
 	s := sessions[0]

@@ -124,6 +124,7 @@ func hasKey(obj any, key string) bool {
 }
 
 func TestEvaluations(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	path := evaluationsPath(c)
@@ -187,6 +188,7 @@ func TestEvaluations(t *testing.T) {
 }
 
 func TestEvaluationValidation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	path := evaluationsPath(c)
@@ -233,6 +235,7 @@ func TestEvaluationValidation(t *testing.T) {
 }
 
 func TestPlanNeedsAnEligibleLatestEvaluation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	body := map[string]any{"start_date": localDate(t, "UTC", 2), "sessions_per_week": 2, "route": "iv_infusion"}
@@ -295,6 +298,7 @@ func localSchedule(t *testing.T, sessions []api.TreatmentSession, tz string) (da
 }
 
 func TestPlanSchedules(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := eligibleClinic(t, env)
 	const tz = "Europe/Berlin"
@@ -332,6 +336,7 @@ func TestPlanSchedules(t *testing.T) {
 }
 
 func TestPlanPreferredWeekdays(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := eligibleClinic(t, env)
 	const tz = "America/Chicago"
@@ -385,6 +390,7 @@ func nextDSTChange(t *testing.T, loc *time.Location) time.Time {
 }
 
 func TestPlanAcrossDaylightSavingChange(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := eligibleClinic(t, env)
 	const tz = "America/Los_Angeles"
@@ -423,6 +429,7 @@ func TestPlanAcrossDaylightSavingChange(t *testing.T) {
 }
 
 func TestPlanValidation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := eligibleClinic(t, env)
 	valid := func(change func(map[string]any)) map[string]any {
@@ -468,6 +475,7 @@ func TestPlanValidation(t *testing.T) {
 }
 
 func TestPlanFirstSessionMustBeAhead(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := eligibleClinic(t, env)
 	// Today at 06:00, in a zone where it is surely later than that: the first
@@ -491,6 +499,7 @@ func TestPlanFirstSessionMustBeAhead(t *testing.T) {
 }
 
 func TestPlanStatus(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := eligibleClinic(t, env)
 	p := makePlan(t, env, c, map[string]any{"start_date": localDate(t, "UTC", 1), "sessions_per_week": 3, "route": "iv_infusion"})
@@ -567,6 +576,7 @@ func TestPlanStatus(t *testing.T) {
 // must not get at the patient's records: each gets the status the spec
 // documents, a problem document, and none of the data.
 func TestClinicalAccess(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := eligibleClinic(t, env)
 	plan := makePlan(t, env, c, map[string]any{"start_date": localDate(t, "UTC", 1), "sessions_per_week": 2, "route": "iv_infusion"})
@@ -666,6 +676,7 @@ func otherPatientPlan(t *testing.T, env *apitest.Env, c clinic) uuid.UUID {
 // TestConcurrentPlansMakeOne sends the same plan several times at once, as a
 // double-tapped button would: exactly one is made, with exactly its sessions.
 func TestConcurrentPlansMakeOne(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := eligibleClinic(t, env)
 	body := map[string]any{"start_date": localDate(t, "UTC", 1), "sessions_per_week": 3, "route": "iv_infusion"}

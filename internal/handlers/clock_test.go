@@ -17,6 +17,7 @@ import (
 // them), the records it stamps are made then, and "in the future" is judged
 // by it, with a device's clock.Skew and no more.
 func TestOneClock(t *testing.T) {
+	t.Parallel()
 	clk := &clock.Replay{}
 	at := time.Now().UTC().Add(-30 * 24 * time.Hour).Truncate(time.Second)
 	clk.Set(at)

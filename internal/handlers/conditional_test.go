@@ -12,6 +12,7 @@ import (
 // gets 412 with the current version and changes nothing; an edit without
 // If-Match gets 428; a tag of another record is refused.
 func TestConditionalOnEveryRecord(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c, plan, sessions := plannedClinic(t, env)
 	entry := postEntry(t, env, c.patient.Token, map[string]any{"body": "What did I learn about myself?"})

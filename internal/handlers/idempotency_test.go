@@ -16,6 +16,7 @@ func withKey(key string) http.Header { return http.Header{"Idempotency-Key": {ke
 // TestIdempotencyKey: a flaky client's create is written, its response lost,
 // and it retries with the same key: one record, the same response back.
 func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	key := uuid.NewString()
@@ -62,6 +63,7 @@ func TestIdempotencyKey(t *testing.T) {
 // TestIdempotencyKeyConcurrentRetries: retries racing the first request
 // create exactly one record; each gets the first response or 409.
 func TestIdempotencyKeyConcurrentRetries(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	key := uuid.NewString()
@@ -99,6 +101,7 @@ func TestIdempotencyKeyConcurrentRetries(t *testing.T) {
 // the patient's records again: refused once the clinician is off the care
 // team, and audited while they are on it.
 func TestIdempotentReplayIsAccess(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	key := uuid.NewString()

@@ -17,6 +17,7 @@ import (
 // detection, Idempotency-Key replays, login throttling (parallel guesses
 // sent to both included), and delta sync.
 func TestTwoInstances(t *testing.T) {
+	t.Parallel()
 	a := apitest.New(t)
 	b := a.Reboot(func(*config.Config) {})
 

@@ -14,6 +14,7 @@ import (
 // reads through the patient's paths; anyone else learns nothing, not even
 // that a record exists.
 func TestIntegrationAccess(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	const secret = "lighthouse"

@@ -26,6 +26,7 @@ func activityIDs(t *testing.T, env *apitest.Env, path, token string) []uuid.UUID
 }
 
 func TestActivities(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	day := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
@@ -79,6 +80,7 @@ func TestActivities(t *testing.T) {
 }
 
 func TestActivityValidation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	past := "2026-01-01T09:00:00Z"

@@ -12,6 +12,7 @@ import (
 )
 
 func TestGoalLifecycle(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	e := postEntry(t, env, c.patient.Token, map[string]any{"body": "I realised how far I have drifted from my sister.", "prompt_key": "actions_to_take"})
@@ -84,6 +85,7 @@ func TestGoalLifecycle(t *testing.T) {
 
 // TestGoalValidation: refused goals and check-ins write nothing.
 func TestGoalValidation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	foreignEntry := postEntry(t, env, c.otherPatient.Token, map[string]any{"body": "Someone else's words."})
@@ -146,6 +148,7 @@ func TestGoalValidation(t *testing.T) {
 // TestCareTeamReadsGoals: the care team follows goals and check-ins, and
 // learns of the entry a goal came from only while it is shared.
 func TestCareTeamReadsGoals(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	e := postEntry(t, env, c.patient.Token, map[string]any{"body": "Private reflection."})

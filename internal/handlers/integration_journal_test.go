@@ -21,6 +21,7 @@ import (
 // against the article's own text: the same five questions, word for word,
 // in its order.
 func TestJournalPromptsQuoteTheArticle(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	raw, err := os.ReadFile("testdata/integration_article.txt")
@@ -79,6 +80,7 @@ func TestJournalPromptsQuoteTheArticle(t *testing.T) {
 }
 
 func TestJournalEntryLifecycle(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	session := newSession(t, env, c.patient.ID, c.clinician.ID)
@@ -134,6 +136,7 @@ func TestJournalEntryLifecycle(t *testing.T) {
 // TestJournalPrivacy: entries are private until shared, and unsharing
 // hides them from the care team again.
 func TestJournalPrivacy(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	e := postEntry(t, env, c.patient.Token, map[string]any{"body": "Something I am not ready to tell anyone."})
@@ -192,6 +195,7 @@ func TestJournalPrivacy(t *testing.T) {
 
 // TestJournalValidation: every refused entry leaves the journal as it was.
 func TestJournalValidation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	own := newSession(t, env, c.patient.ID, c.clinician.ID)
@@ -253,6 +257,7 @@ func TestJournalValidation(t *testing.T) {
 }
 
 func TestJournalFilters(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	s1 := newSession(t, env, c.patient.ID, c.clinician.ID)
@@ -307,6 +312,7 @@ func TestJournalFilters(t *testing.T) {
 // TestJournalEntryIDsBySession is the store query the session responses
 // use to list the entries about each session.
 func TestJournalEntryIDsBySession(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	s1 := newSession(t, env, c.patient.ID, c.clinician.ID)
@@ -353,6 +359,7 @@ func TestJournalEntryIDsBySession(t *testing.T) {
 // TestDeletingAnEntryKeepsItsGoals: the patient's words go, the goals they
 // set from them stay.
 func TestDeletingAnEntryKeepsItsGoals(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	e := postEntry(t, env, c.patient.Token, map[string]any{"body": "I want to see my sister more."})

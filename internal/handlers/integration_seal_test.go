@@ -160,6 +160,7 @@ func expectNoClearRows(t *testing.T, env *apitest.Env, words []string) {
 // them, then reads every table as the database holds it, and on SQLite its
 // files, and finds none of them.
 func TestWordsAreSealedAtRest(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c, _, sessions := plannedClinic(t, env)
 	words := []string{"Marigold", "lighthouse", "grandmother", "Saltwater", "cartwheel", "violin", "Juniper", "harbour"}
@@ -224,6 +225,7 @@ func TestWordsAreSealedAtRest(t *testing.T) {
 // TestKeyRotation restarts the service with a new key: what the old key
 // sealed still reads, new writes use the new key, and an edit reseals.
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	old := env.App.Config.DataEncryptionKey
@@ -272,6 +274,7 @@ func TestKeyRotation(t *testing.T) {
 // TestTamperedWordsAreAnError: altered or misplaced ciphertext never reads
 // as garbage; the request fails with a bare internal error.
 func TestTamperedWordsAreAnError(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	a := postEntry(t, env, c.patient.Token, map[string]any{"title": "Ocean", "body": "The first entry's words.", "shared_with_care_team": true})

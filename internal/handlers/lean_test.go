@@ -47,6 +47,7 @@ func rawGet(t *testing.T, env *apitest.Env, path, token, acceptEncoding string) 
 // accepts it and plain for one that does not, with the same JSON either
 // way; a small answer is not worth compressing.
 func TestGzipWhenAccepted(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	words := strings.Repeat("The morning after, the light on the kitchen table felt kind. ", 20)
@@ -99,6 +100,7 @@ func TestGzipWhenAccepted(t *testing.T) {
 // one, never inside a character or between a letter and its marks, and say
 // so; include=body and the single entry give the whole body.
 func TestJournalListExcerpts(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	family := "👩\u200d👩\u200d👧" // one emoji of five code points
@@ -183,6 +185,7 @@ func journalListItem(t *testing.T, env *apitest.Env, who apitest.User, path stri
 // nullable. (The harness walks every response of every test the same way;
 // this test makes sure each operation is among them with such records.)
 func TestNoUnpromisedNulls(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := newListWorld(t, env)
 	c := w.clinic

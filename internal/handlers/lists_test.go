@@ -310,6 +310,7 @@ func withQuery(path, name, value string) string {
 // them fails here until it is tested. (The journal prompt catalog is one
 // fixed page without cursor or timestamps, so it is not among them.)
 func TestEveryListIsCovered(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := map[string]bool{
 		"listClinicians": true, "listPatients": true, "listCareTeam": true, "listEvaluations": true,
@@ -355,6 +356,7 @@ func TestEveryListIsCovered(t *testing.T) {
 // order is the documented one, total with the id as tie-break, the same
 // page by page as all at once.
 func TestListsUpdatedSinceAndOrder(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	w := newListWorld(t, env)
 	since := w.mark.Format(time.RFC3339Nano)
@@ -388,6 +390,7 @@ func TestListsUpdatedSinceAndOrder(t *testing.T) {
 // naming the parameter; an instant in another offset means the same
 // moment; a record stamped exactly at the instant is kept.
 func TestUpdatedSinceIsValidatedAndInclusive(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	for _, bad := range []string{"yesterday", "2026-13-01T00:00:00Z", "2026-12-01"} {
@@ -416,6 +419,7 @@ func TestUpdatedSinceIsValidatedAndInclusive(t *testing.T) {
 // between its pages. It sees every check-in that existed when it started
 // exactly once, and no check-in twice.
 func TestPagingWhileOthersWrite(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	const existing = 15

@@ -16,6 +16,7 @@ import (
 // server owns (ids, owners, role, version, timestamps) is refused with 400
 // naming that field, before any handler runs.
 func TestNoMassAssignment(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	tokens := map[string]string{
 		"patient":   env.Patient("P").Token,

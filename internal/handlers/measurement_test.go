@@ -106,6 +106,7 @@ func seedSessions(t *testing.T, env *apitest.Env, patient, clinician uuid.UUID, 
 }
 
 func TestInstrumentCatalog(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	for _, who := range []apitest.User{c.patient, c.otherPatient, c.clinician, c.outsider, c.admin} {
@@ -146,6 +147,7 @@ func TestInstrumentCatalog(t *testing.T) {
 }
 
 func TestAssessmentScoringAtBandBoundaries(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	for _, tc := range []struct {
@@ -185,6 +187,7 @@ func TestAssessmentScoringAtBandBoundaries(t *testing.T) {
 }
 
 func TestAssessmentRejectsInvalidInput(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	own := seedSessions(t, env, c.patient.ID, c.clinician.ID, models.PlanStatusActive, models.SessionStatusScheduled)
@@ -236,6 +239,7 @@ func TestAssessmentRejectsInvalidInput(t *testing.T) {
 }
 
 func TestAssessmentAccess(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	pid := c.patient.ID.String()
@@ -301,6 +305,7 @@ func TestAssessmentAccess(t *testing.T) {
 }
 
 func TestAssessmentListFilters(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	base := time.Now().UTC().Add(-72 * time.Hour).Truncate(time.Second)
@@ -361,6 +366,7 @@ func TestAssessmentListFilters(t *testing.T) {
 }
 
 func TestSafetyAlertRouting(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	alone := env.Patient("Casey Alone") // no care team
@@ -446,6 +452,7 @@ func TestSafetyAlertRouting(t *testing.T) {
 }
 
 func TestAlertListAccess(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	for _, tc := range []struct {
@@ -471,6 +478,7 @@ func TestAlertListAccess(t *testing.T) {
 }
 
 func TestAcknowledgeAlert(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	alone := env.Patient("Casey Alone")

@@ -24,6 +24,7 @@ import (
 // the alert counted once it is stored, and no label holds an id, an email
 // or a path as sent.
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	p := env.Patient("Quinn")
 	stranger := uuid.NewString()
@@ -77,6 +78,7 @@ func TestMetrics(t *testing.T) {
 // TestMetricsToken: with METRICS_TOKEN set, /metrics answers only the
 // request that carries it, not even an admin's access token.
 func TestMetricsToken(t *testing.T) {
+	t.Parallel()
 	const token = "scrape-token-for-tests-7f3a"
 	env := apitest.NewWith(t, func(c *config.Config) { c.MetricsToken = token })
 	for _, auth := range []string{"", "Bearer wrong-token", "Bearer " + env.Admin().Token, "Basic " + token, token} {

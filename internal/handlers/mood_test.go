@@ -25,6 +25,7 @@ func checkIn(t *testing.T, env *apitest.Env, who apitest.User, body map[string]a
 }
 
 func TestMoodCheckIn(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 
@@ -77,6 +78,7 @@ func TestMoodCheckIn(t *testing.T) {
 }
 
 func TestMoodCheckInAccess(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	mine := checkIn(t, env, c.patient, map[string]any{"mood": 3, "note": "Rough day; the intrusive thoughts are back."})
@@ -146,6 +148,7 @@ func TestMoodCheckInAccess(t *testing.T) {
 // in the clear, it opens only in its own row, and it survives a key
 // rotation.
 func TestMoodNotesAreSealedAtRest(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	note := "The intrusive thoughts about the bridge came back tonight."

@@ -20,6 +20,7 @@ import (
 // password is for: the new one, or the one changed or reset ("Rowan Quill",
 // rowan.vale@...).
 func TestPasswordRulesAtEveryEntry(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	const current = "a-decent-passphrase"
@@ -84,6 +85,7 @@ func TestPasswordRulesAtEveryEntry(t *testing.T) {
 // ADMIN_EMAIL and the admin's name as the owner; a refused one stops the
 // start with the rule named, not the password, and creates no admin.
 func TestAdminPasswordAtBoot(t *testing.T) {
+	t.Parallel()
 	cfg := apitest.Config(t)
 	cfg.AdminEmail = "admin@clinic.example"
 	for _, tc := range []struct{ password, reason string }{

@@ -30,6 +30,7 @@ func newClinic(t *testing.T, env *apitest.Env) clinic {
 }
 
 func TestPatientAccess(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	pid := c.patient.ID.String()
@@ -70,6 +71,7 @@ func TestPatientAccess(t *testing.T) {
 }
 
 func TestPatientEditsOwnProfile(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	path := "/v1/patients/" + c.patient.ID.String()
@@ -116,6 +118,7 @@ func TestPatientEditsOwnProfile(t *testing.T) {
 }
 
 func TestCareTeamAssignment(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	pid := c.patient.ID.String()

@@ -56,6 +56,7 @@ func must[T any](t *testing.T, what string, n interface{ Get() (T, error) }) T {
 }
 
 func TestProgressWorkedExample(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	now := time.Now().UTC()
@@ -177,6 +178,7 @@ func TestProgressWorkedExample(t *testing.T) {
 }
 
 func TestProgressBeforeAndAtBaseline(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 
@@ -224,6 +226,7 @@ func TestProgressBeforeAndAtBaseline(t *testing.T) {
 }
 
 func TestProgressAccess(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	assess(t, env, c.patient, phq9(17, 0))
@@ -261,6 +264,7 @@ func TestProgressAccess(t *testing.T) {
 // request makes); the long history also shows the series capped and the
 // baseline kept.
 func TestProgressQueriesStayConstant(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	assess(t, env, c.patient, phq9(12, 0))

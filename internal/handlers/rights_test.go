@@ -157,6 +157,7 @@ func exportedIDs(x api.PatientExport) map[string][]uuid.UUID {
 // words in the clear, as the API shows those records to them; no id or word
 // of the other patient's, no clinical note, no safety alert.
 func TestExportHoldsEverythingOfThePatientsAndNothingElse(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	a, aRecs, b, bRecs := twoPatients(t, env)
 	for _, tc := range []struct {
@@ -260,6 +261,7 @@ func TestExportHoldsEverythingOfThePatientsAndNothingElse(t *testing.T) {
 // time comes whole, each record once, in its list's order, gzip-compressed
 // for a client that accepts it.
 func TestExportPagesThroughLongLists(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	var want []uuid.UUID
@@ -294,6 +296,7 @@ func TestExportPagesThroughLongLists(t *testing.T) {
 // records have left, a failure cannot change the status, so the transfer
 // breaks instead of ending with a document that looks whole and is not.
 func TestExportFailingMidwayCutsTheConnection(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	// Enough words before the mood check-ins that the start of the export
@@ -368,6 +371,7 @@ func rowCounts(t *testing.T, env *apitest.Env, tables map[string]string, id any)
 // account is dead and signing in is refused like a wrong password; the
 // erasure is in the audit trail; the other patient is untouched.
 func TestEraseMe(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	a, aRecs, b, _ := twoPatients(t, env)
 	pid := a.patient.ID.String()
@@ -496,6 +500,7 @@ func TestEraseMe(t *testing.T) {
 // account still reads without error (should the clinic ever reopen it); and
 // the database refuses new content for a closed account on any path.
 func TestErasureKeepsTheSyncLogWhole(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	a, aRecs, _, _ := twoPatients(t, env)
 	env.Post("/v1/me/erase", a.patient.Token, map[string]any{"password": apitest.FixturePassword}).Expect(t, http.StatusNoContent)
@@ -555,6 +560,7 @@ func TestErasureKeepsTheSyncLogWhole(t *testing.T) {
 // stolen access token cannot guess the password faster than the sign-in
 // form allows.
 func TestPasswordConfirmationIsThrottled(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		path string
 		body func(password string) map[string]any
@@ -597,6 +603,7 @@ func passwordHash(t *testing.T, env *apitest.Env, id uuid.UUID) string {
 // TestPatientRightsAccess: both operations are the patient's own; others
 // are refused by role, and without a token nobody gets anything.
 func TestPatientRightsAccess(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	body := map[string]any{"password": apitest.FixturePassword}
@@ -662,6 +669,7 @@ func problemWithoutRequestID(t *testing.T, r *apitest.Response) []byte {
 // writing while the erasure runs; each write either lands before it, and
 // is erased with the rest, or is refused with 401. None survives.
 func TestNothingIsWrittenAfterTheErasure(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	goal := postGoal(t, env, c.patient.Token, map[string]any{"title": "Keep going", "category": "other"})

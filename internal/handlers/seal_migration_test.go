@@ -24,6 +24,7 @@ import (
 // than one batch, and drop the clear columns. The API reads back each word
 // as it was written, and no table holds it in the clear.
 func TestMigrationSealsExistingText(t *testing.T) {
+	t.Parallel()
 	cfg := apitest.Config(t)
 	db, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: 4})
 	if err != nil {

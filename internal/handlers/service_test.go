@@ -19,6 +19,7 @@ import (
 // TestRoutesMatchSpec fails when Echo serves a route the spec does not
 // document, or the spec documents one Echo does not serve.
 func TestRoutesMatchSpec(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	var served, documented []string
 	for _, r := range env.App.Echo.Routes() {
@@ -43,6 +44,7 @@ func TestRoutesMatchSpec(t *testing.T) {
 }
 
 func TestOperationalEndpoints(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	env.Get("/healthz", "").Expect(t, http.StatusOK)
 	env.Get("/readyz", "").Expect(t, http.StatusOK)
@@ -69,6 +71,7 @@ func TestOperationalEndpoints(t *testing.T) {
 }
 
 func TestRequestIDIsEchoed(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	r := env.Do(apitest.Request{Method: http.MethodGet, Path: "/healthz", Header: http.Header{"X-Request-Id": {"trace-42"}}})
 	if got := r.Header.Get("X-Request-Id"); got != "trace-42" {
@@ -81,6 +84,7 @@ func TestRequestIDIsEchoed(t *testing.T) {
 }
 
 func TestBodyLimit(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	big := `{"email":"a@example.com","password":"a-decent-passphrase","display_name":"` + strings.Repeat("x", 2<<20) + `"}`
 	env.Do(apitest.Request{Method: http.MethodPost, Path: "/v1/auth/register", Body: big}).
@@ -89,6 +93,7 @@ func TestBodyLimit(t *testing.T) {
 }
 
 func TestResponsesAreNotCached(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	p := env.Patient("Pat")
 	r := env.Get("/v1/me", p.Token).Expect(t, http.StatusOK)
@@ -104,6 +109,7 @@ func TestResponsesAreNotCached(t *testing.T) {
 // with no inline script or style and no eval (TestDocsInBrowser in cmd/api
 // renders the page in Chromium under it).
 func TestContentSecurityPolicy(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	const (
 		api  = "default-src 'none'; frame-ancestors 'none'"
@@ -120,6 +126,7 @@ func TestContentSecurityPolicy(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	env := apitest.NewWith(t, func(c *config.Config) { c.CORSAllowedOrigins = []string{"https://app.clinic.example"} })
 	preflight := func(origin string) *apitest.Response {
 		return env.Do(apitest.Request{Method: http.MethodOptions, Path: "/v1/me", Header: http.Header{
@@ -140,6 +147,7 @@ func TestCORS(t *testing.T) {
 }
 
 func TestNULIsRefusedEverywhere(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	admin := env.Admin()
 	env.Get("/v1/patients?q=a%00b", admin.Token).Expect(t, http.StatusBadRequest).Problem(t)
@@ -155,6 +163,7 @@ func TestNULIsRefusedEverywhere(t *testing.T) {
 // 429, 500 and 503 for everything under /v1, 401 where a token is needed, 403
 // where x-roles restricts, and 400, 413 and 415 for bodies.
 func TestSpecDeclaresEveryError(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	doc := env.Spec()
 	for path, item := range doc.Paths.Map() {
@@ -186,6 +195,7 @@ func TestSpecDeclaresEveryError(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	env := apitest.NewWith(t, func(c *config.Config) { c.RateLimitPerMinute = 3 })
 	p, q := env.Patient("P"), env.Patient("Q")
 	for i := range 3 {
@@ -218,6 +228,7 @@ func TestRateLimit(t *testing.T) {
 // TestMethodNotAllowedListsAllow: a 405 says which methods the path takes
 // (RFC 9110 §15.5.6), exactly those the spec declares for it.
 func TestMethodNotAllowedListsAllow(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	p := env.Patient("Pat")
 	for _, tc := range []struct{ method, path, token, allow string }{

@@ -15,6 +15,7 @@ import (
 // about it that the caller may read: all for the patient, the shared ones
 // for the care team, none (the key is absent) for admins.
 func TestSessionsListTheirJournalEntries(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c, _, sessions := plannedClinic(t, env)
 	first, second := sessions[0], sessions[1]

@@ -135,6 +135,7 @@ func statementCases() map[string]statementCase {
 // full page that has more behind it. A GET of the spec without a case
 // fails the test, so no read escapes it.
 func TestStatementsStayConstant(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	cases := statementCases()
 	if store.Dialect(env.DB) == store.Postgres {
@@ -387,6 +388,7 @@ type listPage struct {
 // request runs: a live login's request costs what it did, and a revoked
 // login's is refused after that one statement.
 func TestLoginCheckCostsNoStatement(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	p := env.Patient("Pat")
 	tk := tokens(t, login(env, p.Email, apitest.FixturePassword).Expect(t, http.StatusOK))

@@ -39,6 +39,7 @@ func syncedRecords(t *testing.T, env *apitest.Env, c clinic) {
 }
 
 func TestSyncFirstSyncHasEverything(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	syncedRecords(t, env, c)
@@ -75,6 +76,7 @@ func TestSyncFirstSyncHasEverything(t *testing.T) {
 }
 
 func TestSyncIncremental(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	tok := c.patient.Token
@@ -156,6 +158,7 @@ func TestSyncIncremental(t *testing.T) {
 }
 
 func TestSyncTombstoneCarriesDeletionTime(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	patient := env.Patient("Robin")
 	a := postActivity(t, env, patient.Token, map[string]any{"kind": "creativity", "occurred_at": time.Now().UTC().Format(time.RFC3339)})
@@ -179,6 +182,7 @@ func TestSyncTombstoneCarriesDeletionTime(t *testing.T) {
 }
 
 func TestSyncPaging(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	patient := env.Patient("Kai")
 	const n = 12
@@ -229,6 +233,7 @@ func TestSyncPaging(t *testing.T) {
 // app, none twice, and once the writers stop the app's copy is exactly the
 // server's. A second device that starts from scratch midway ends the same.
 func TestSyncUnderConcurrentWriters(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	patient := env.Patient("Jules")
 	tok := patient.Token
@@ -359,6 +364,7 @@ func expectGone(t *testing.T, env *apitest.Env, token, since string) {
 }
 
 func TestSyncTokenExpiry(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	patient := env.Patient("Noor")
 	tok := patient.Token
@@ -430,6 +436,7 @@ func TestSyncTokenExpiry(t *testing.T) {
 }
 
 func TestSyncAccess(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	syncedRecords(t, env, c)
@@ -497,6 +504,7 @@ func TestSyncAccess(t *testing.T) {
 // head, one for the changes, one per type of record among them and one for
 // the journal entries of the sessions, however many records the page holds.
 func TestSyncPageQueries(t *testing.T) {
+	t.Parallel()
 	env := apitest.New(t)
 	c := newClinic(t, env)
 	queriesOf := func(since string) (int64, syncPage) {

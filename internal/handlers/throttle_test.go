@@ -113,6 +113,7 @@ func TestParallelGuessesAreCountedBeforeHashing(t *testing.T) {
 // only: another account's right password from the same address signs in,
 // and another's typo is an ordinary 401.
 func TestNoLockoutOfTheInnocent(t *testing.T) {
+	t.Parallel()
 	env, clk := behindProxy(t)
 	register(env, "ana@example.com", "ana-decent-passphrase", "Ana").Expect(t, http.StatusCreated)
 	register(env, "ben@example.com", "ben-decent-passphrase", "Ben").Expect(t, http.StatusCreated)
@@ -139,6 +140,7 @@ func TestNoLockoutOfTheInnocent(t *testing.T) {
 // most that long; a device already signed in keeps refreshing its tokens
 // meanwhile; and the owner's success clears the count.
 func TestOwnerBackOffIsCapped(t *testing.T) {
+	t.Parallel()
 	env, clk := behindProxy(t)
 	phone := tokens(t, register(env, "ola@example.com", "ola-decent-passphrase", "Ola").Expect(t, http.StatusCreated))
 	for i := range throttle.AccountFree {
@@ -168,6 +170,7 @@ func TestOwnerBackOffIsCapped(t *testing.T) {
 // across any accounts, is slowed, that address only, until its failures
 // age out; below the limit it is not slowed at all.
 func TestAddressLimit(t *testing.T) {
+	t.Parallel()
 	env, clk := behindProxy(t)
 	register(env, "kim@example.com", "kim-decent-passphrase", "Kim").Expect(t, http.StatusCreated)
 	const busy = "203.0.113.77"
@@ -203,6 +206,7 @@ func TestAddressLimit(t *testing.T) {
 // hashes, never an email (not even of an account that does not exist) nor a
 // client address, and keeps no row past the longest window.
 func TestThrottleStoresNoEmailOrAddress(t *testing.T) {
+	t.Parallel()
 	env, clk := behindProxy(t)
 	register(env, "Real.Person@example.com", "a-decent-passphrase", "Real").Expect(t, http.StatusCreated)
 	loginFrom(env, "198.51.100.23", "real.person@example.com", "wrong-passphrase").Expect(t, http.StatusUnauthorized)
