@@ -115,14 +115,14 @@ func boot(t testing.TB, cfg config.Config, now func() time.Time) *Env {
 		srv.Close()
 		a.Close()
 	})
-	db := ownConnection(t, cfg, now)
+	db := OpenDatabase(t, cfg, now)
 	doc, router := spec(t)
 	return &Env{T: t, App: a, Server: srv, doc: doc, router: router, statements: statements, DB: db}
 }
 
-// ownConnection opens the test's own connection to cfg's database, closed
-// when the test ends.
-func ownConnection(t testing.TB, cfg config.Config, now func() time.Time) *gorm.DB {
+// OpenDatabase opens a connection of the test's own to cfg's database,
+// closed when the test ends.
+func OpenDatabase(t testing.TB, cfg config.Config, now func() time.Time) *gorm.DB {
 	t.Helper()
 	db, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: 4, Now: now})
 	if err != nil {

@@ -19,17 +19,7 @@ import (
 // openUnmigrated opens a fresh, empty database for one test.
 func openUnmigrated(t *testing.T) *gorm.DB {
 	t.Helper()
-	cfg := apitest.Config(t)
-	db, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxConns: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			sqlDB.Close()
-		}
-	})
-	return db
+	return apitest.OpenDatabase(t, apitest.Config(t), clock.System)
 }
 
 // testKeys is a keyring with one fresh key.
